@@ -1,0 +1,166 @@
+package io.scalemesh.devstack;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
+
+/**
+ * What {@code ./mesh} runs once the build is fresh:
+ * <pre>
+ *   up [--infra-only] [--scale SERVICE=N]...   start the devstack, then the services
+ *   down                                       stop the services, then the devstack
+ *   status                                     every piece: state, port, pid, memory
+ *   infra start|stop|kill COMPONENT            one devstack component (fault drills)
+ * </pre>
+ * Every command takes {@code --profile dev|test|e2e} (default dev).
+ */
+public final class MeshCli {
+
+    private final PrintStream out;
+    private final Consumer<String> progress;
+
+    MeshCli(PrintStream out) {
+        this.out = out;
+        this.progress = line -> out.println("  ▸ " + line);
+    }
+
+    public static void main(String[] args) {
+        try {
+            new MeshCli(System.out).run(new ArrayList<>(List.of(args)));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("mesh: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    void run(List<String> args) {
+        StackSettings.Profile profile = StackSettings.Profile.DEV;
+        int at = args.indexOf("--profile");
+        if (at >= 0) {
+            if (at + 1 >= args.size()) {
+                throw new IllegalArgumentException("--profile needs one of dev, test, e2e");
+            }
+            profile = StackSettings.Profile.of(args.get(at + 1));
+            args.remove(at + 1);
+            args.remove(at);
+        }
+        if (args.isEmpty()) {
+            throw new IllegalArgumentException("usage: mesh up|down|status|infra ... (see ./mesh help)");
+        }
+        DevStack stack = DevStack.of(profile);
+        ServiceInstances services = new ServiceInstances(stack);
+        String command = args.remove(0);
+        switch (command) {
+            case "up" -> up(stack, services, args);
+            case "down" -> {
+                out.println("Stopping the " + profile.id() + " mesh");
+                services.down(progress);
+                stack.down(progress);
+                out.println("Stopped.");
+            }
+            case "status" -> status(stack, services);
+            case "infra" -> infra(stack, args);
+            default -> throw new IllegalArgumentException("unknown command '" + command + "'");
+        }
+    }
+
+    private void up(DevStack stack, ServiceInstances services, List<String> args) {
+        boolean infraOnly = args.remove("--infra-only");
+        Map<MeshService, Integer> scale = new EnumMap<>(MeshService.class);
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            String spec;
+            if (arg.equals("--scale") && i + 1 < args.size()) {
+                spec = args.get(++i);
+            } else if (arg.startsWith("--scale=")) {
+                spec = arg.substring("--scale=".length());
+            } else {
+                throw new IllegalArgumentException("unknown option '" + arg + "' for up");
+            }
+            String[] parts = spec.split("=", 2);
+            if (parts.length != 2 || !parts[1].matches("[1-9]\\d?")) {
+                throw new IllegalArgumentException("--scale takes SERVICE=N with N from 1 to 99, e.g. --scale profile-service=2");
+            }
+            scale.put(MeshService.of(parts[0]), Integer.parseInt(parts[1]));
+        }
+        long begin = System.nanoTime();
+        out.println("Infrastructure (" + stack.settings().profile().id() + ", state in " + stack.settings().stateDir() + ")");
+        stack.up(progress);
+        if (infraOnly) {
+            out.println("Infrastructure ready in " + DevStack.seconds(begin) + " s.");
+            return;
+        }
+        out.println("Services");
+        services.up(scale, progress);
+        out.println();
+        out.println("scalemesh is up in " + DevStack.seconds(begin) + " s.");
+        for (MeshService service : MeshService.values()) {
+            ServiceInstances.Instance first = services.instance(service, 0);
+            out.printf(Locale.ROOT, "  %-21s http://localhost:%d%n", service.id(), first.port());
+        }
+        int gateway = services.instance(MeshService.API_GATEWAY, 0).port();
+        out.println();
+        out.println("Try it:");
+        out.println("  curl -s http://localhost:" + gateway + "/q/health/ready");
+        out.println("  ./mesh status        ./mesh logs api-gateway        ./mesh down");
+    }
+
+    private void status(DevStack stack, ServiceInstances services) {
+        out.printf(Locale.ROOT, "%-24s %-5s %-7s %-8s %9s%n", "NAME", "STATE", "PORT", "PID", "RSS(MiB)");
+        long totalKib = 0;
+        int down = 0;
+        for (Component component : stack.components()) {
+            OptionalLong pid = component.pid();
+            totalKib += row(component.name(), pid, component.ports().get(0).port());
+            down += pid.isPresent() ? 0 : 1;
+        }
+        for (ServiceInstances.Instance instance : services.known()) {
+            OptionalLong pid = services.pid(instance);
+            totalKib += row(instance.name(), pid, instance.port());
+            down += pid.isPresent() ? 0 : 1;
+        }
+        out.printf(Locale.ROOT, "%-24s %-5s %-7s %-8s %9.0f%n", "total", down == 0 ? "up" : down + " down", "", "", totalKib / 1024.0);
+    }
+
+    private long row(String name, OptionalLong pid, int port) {
+        long kib = pid.isPresent() ? Processes.memoryKib(pid.getAsLong()) : 0;
+        out.printf(Locale.ROOT, "%-24s %-5s %-7d %-8s %9s%n", name, pid.isPresent() ? "up" : "down", port,
+                pid.isPresent() ? Long.toString(pid.getAsLong()) : "-",
+                pid.isPresent() ? String.format(Locale.ROOT, "%.0f", kib / 1024.0) : "-");
+        return kib;
+    }
+
+    private void infra(DevStack stack, List<String> args) {
+        if (args.size() != 2) {
+            throw new IllegalArgumentException("usage: mesh infra start|stop|kill COMPONENT (components: "
+                    + stack.components().stream().map(Component::name).toList() + ")");
+        }
+        Component component = stack.component(args.get(1));
+        switch (args.get(0)) {
+            case "start" -> {
+                if (component.running()) {
+                    progress.accept(component.name() + " already running");
+                } else {
+                    component.ports().forEach(p -> Ports.requireFree(p.port(), component.name(), p.envName()));
+                    stack.start(component, progress);
+                }
+            }
+            case "stop" -> {
+                if (component.running()) {
+                    component.stop();
+                }
+                progress.accept(component.name() + " stopped");
+            }
+            case "kill" -> {
+                component.kill();
+                progress.accept(component.name() + " killed");
+            }
+            default -> throw new IllegalArgumentException("infra takes start, stop or kill, not '" + args.get(0) + "'");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.scalemesh.devstack;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Finds PostgreSQL's server programs and runs them. PostgreSQL refuses to run as root; as root we
+ * run it in a new user namespace ({@code unshare -U}) where it is not root, which needs neither a
+ * {@code postgres} user nor a chown of the data folder.
+ */
+final class PostgresBinaries {
+
+    private final Path bin;
+    private final boolean root;
+
+    private PostgresBinaries(Path bin) {
+        this.bin = bin;
+        this.root = Processes.runningAsRoot();
+    }
+
+    /** {@code MESH_PG_BIN}, else the newest Debian install, else whatever {@code pg_ctl} the PATH has. */
+    static PostgresBinaries locate() {
+        String configured = System.getenv("MESH_PG_BIN");
+        if (configured != null && !configured.isBlank()) {
+            return new PostgresBinaries(Path.of(configured));
+        }
+        return debianInstall().or(PostgresBinaries::fromPath)
+                .map(PostgresBinaries::new)
+                .orElseThrow(() -> new IllegalStateException(
+                        "no PostgreSQL server programs found: install them (apt-get install postgresql) or set MESH_PG_BIN"
+                                + " to a folder with initdb, pg_ctl and pg_basebackup"));
+    }
+
+    private static Optional<Path> debianInstall() {
+        Path base = Path.of("/usr/lib/postgresql");
+        if (!Files.isDirectory(base)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> versions = Files.list(base)) {
+            return versions.filter(v -> v.getFileName().toString().matches("\\d+"))
+                    .max(Comparator.comparingInt(v -> Integer.parseInt(v.getFileName().toString())))
+                    .map(v -> v.resolve("bin"))
+                    .filter(b -> Files.isExecutable(b.resolve("pg_ctl")));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Path> fromPath() {
+        return Processes.onPath("pg_ctl").map(p -> {
+            try {
+                return p.toRealPath().getParent();
+            } catch (IOException e) {
+                return p.getParent();
+            }
+        }).filter(b -> Files.isExecutable(b.resolve("initdb")));
+    }
+
+    List<String> command(String program, String... args) {
+        List<String> command = new ArrayList<>();
+        if (root) {
+            command.add("unshare");
+            command.add("-U");
+        }
+        command.add(bin.resolve(program).toString());
+        command.addAll(List.of(args));
+        return command;
+    }
+}

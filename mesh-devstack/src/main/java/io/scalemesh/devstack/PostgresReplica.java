@@ -1,0 +1,78 @@
+package io.scalemesh.devstack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/** A hot-standby streaming replica of one primary, cloned with pg_basebackup on its first start. */
+final class PostgresReplica implements Component {
+
+    private final StackSettings settings;
+    private final PostgresPrimary primary;
+    private final int server;
+    private final Path dir;
+
+    PostgresReplica(StackSettings settings, PostgresPrimary primary, int server) {
+        this.settings = settings;
+        this.primary = primary;
+        this.server = server;
+        this.dir = settings.stateDir().resolve(name());
+    }
+
+    @Override
+    public String name() {
+        return primary.name() + "-replica";
+    }
+
+    private Path dataDir() {
+        return dir.resolve("data");
+    }
+
+    @Override
+    public List<PortSetting> ports() {
+        // Its port follows the primary's: postgres.port + 10*server + 1.
+        return List.of(new PortSetting(settings.postgresReplicaPort(server), settings.envName("postgres.port")));
+    }
+
+    @Override
+    public OptionalLong pid() {
+        return Processes.alivePid(dataDir().resolve("postmaster.pid"), dataDir().toString());
+    }
+
+    @Override
+    public void start() {
+        if (!primary.running()) {
+            throw new IllegalStateException(name() + " needs " + primary.name() + " running");
+        }
+        PostgresBinaries pg = PostgresBinaries.locate();
+        if (!Files.exists(dataDir().resolve("PG_VERSION"))) {
+            cloneFromPrimary(pg);
+        }
+        PostgresPrimary.pgCtlStart(pg, dir, dataDir());
+    }
+
+    @Override
+    public void stop() {
+        PostgresPrimary.pgCtlStop(PostgresBinaries.locate(), dir, dataDir());
+    }
+
+    private void cloneFromPrimary(PostgresBinaries pg) {
+        try {
+            Files.createDirectories(dir);
+            // -R writes standby.signal and primary_conninfo: the copy starts as a streaming replica.
+            Processes.run(pg.command("pg_basebackup", "-h", StackSettings.HOST, "-p", Integer.toString(primary.port()),
+                            "-U", StackSettings.DB_USER, "-D", dataDir().toString(), "-R", "-X", "stream", "-c", "fast"),
+                    dir.resolve("basebackup.log"), Duration.ofSeconds(180), Map.of("PGPASSWORD", StackSettings.DB_PASSWORD));
+            Files.writeString(dataDir().resolve("postgresql.auto.conf"),
+                    "port = " + settings.postgresReplicaPort(server) + "\n", StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

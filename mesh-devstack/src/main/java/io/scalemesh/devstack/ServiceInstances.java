@@ -1,0 +1,161 @@
+package io.scalemesh.devstack;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
+
+/** Runs the services' packaged jars as processes: start, wait for readiness, list, stop. */
+public final class ServiceInstances {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+
+    private final StackSettings settings;
+    private final DevStack stack;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    public ServiceInstances(DevStack stack) {
+        this.stack = stack;
+        this.settings = stack.settings();
+    }
+
+    /** One running (or expected) instance of a service. */
+    public record Instance(MeshService service, int index, int port, Path pidFile, Path log, String marker) {
+        public String name() {
+            return service.id() + "-" + index;
+        }
+    }
+
+    public Instance instance(MeshService service, int index) {
+        Path dir = settings.stateDir().resolve("services");
+        String name = service.id() + "-" + index;
+        return new Instance(service, index, service.port(settings, index), dir.resolve(name + ".pid"),
+                settings.stateDir().resolve("logs").resolve(name + ".log"),
+                "-Dmesh.instance=" + settings.stateDir().resolve(name));
+    }
+
+    public OptionalLong pid(Instance instance) {
+        return Processes.alivePid(instance.pidFile(), instance.marker());
+    }
+
+    /** Starts the missing instances of every service, then waits until each answers ready. */
+    public void up(Map<MeshService, Integer> scale, Consumer<String> progress) {
+        List<Instance> wanted = new ArrayList<>();
+        for (MeshService service : MeshService.values()) {
+            for (int i = 0; i < scale.getOrDefault(service, 1); i++) {
+                wanted.add(instance(service, i));
+            }
+        }
+        List<Instance> toStart = wanted.stream().filter(i -> pid(i).isEmpty()).toList();
+        for (Instance instance : toStart) {
+            if (!Files.isRegularFile(instance.service().runnerJar(settings))) {
+                throw new IllegalStateException(instance.service().runnerJar(settings) + " is missing; build with ./mvnw package -DskipTests");
+            }
+            Ports.requireFree(instance.port(), instance.name(), settings.envName(instance.service().id() + ".port")
+                    + " (instance i listens on that port + 10*i)");
+        }
+        // Launch all, then wait: on two cores the JVMs start faster side by side than one by one.
+        Map<Instance, Process> started = new HashMap<>();
+        for (Instance instance : toStart) {
+            started.put(instance, launch(instance, wanted));
+            progress.accept(instance.name() + " starting on port " + instance.port() + " ...");
+        }
+        long begin = System.nanoTime();
+        for (Instance instance : wanted) {
+            if (!started.containsKey(instance)) {
+                progress.accept(instance.name() + " already running (pid " + pid(instance).getAsLong() + ")");
+                continue;
+            }
+            awaitReady(instance, started.get(instance));
+            progress.accept(instance.name() + " ready (" + DevStack.seconds(begin) + " s since launch)");
+        }
+    }
+
+    private Process launch(Instance instance, List<Instance> all) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        String javaOpts = settings.value("java-opts", "-Xms32m -Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError");
+        command.addAll(List.of(javaOpts.trim().split("\\s+")));
+        command.add(instance.marker());
+        command.add("-jar");
+        command.add(instance.service().runnerJar(settings).toString());
+        Map<String, String> env = new HashMap<>(stack.connectionEnvironment());
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(instance.port()));
+        env.put("MESH_INSTANCE", instance.name());
+        env.put("MESH_STATE_DIR", settings.stateDir().toString());
+        for (MeshService service : MeshService.values()) {
+            // Every instance of every service, for the gateway's load balancer.
+            env.put("MESH_INSTANCES_" + service.name(), String.join(",", all.stream()
+                    .filter(i -> i.service() == service)
+                    .map(i -> StackSettings.HOST + ":" + i.port()).toList()));
+        }
+        Process process = Processes.spawn(command, instance.log(), env);
+        Processes.writePid(instance.pidFile(), process.pid());
+        return process;
+    }
+
+    private void awaitReady(Instance instance, Process process) {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (!ready(instance)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(instance.name() + " exited while starting; last lines of "
+                        + instance.log() + ":\n" + Processes.tail(instance.log(), 25));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(instance.name() + " was not ready within " + READY_TIMEOUT
+                        + "; last lines of " + instance.log() + ":\n" + Processes.tail(instance.log(), 25));
+            }
+            KafkaBroker.sleepQuietly(200);
+        }
+    }
+
+    public boolean ready(Instance instance) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + StackSettings.HOST + ":" + instance.port() + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(2)).build();
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Every instance this profile started (it has a pid file), running or not. */
+    public List<Instance> known() {
+        List<Instance> known = new ArrayList<>();
+        for (MeshService service : MeshService.values()) {
+            for (int i = 0; Files.exists(instance(service, i).pidFile()); i++) {
+                known.add(instance(service, i));
+            }
+        }
+        return known;
+    }
+
+    public void down(Consumer<String> progress) {
+        for (Instance instance : known()) {
+            OptionalLong pid = pid(instance);
+            if (pid.isPresent()) {
+                long begin = System.nanoTime();
+                Processes.terminate(pid.getAsLong(), Duration.ofSeconds(20));
+                progress.accept(instance.name() + " stopped in " + DevStack.seconds(begin) + " s");
+            }
+            try {
+                Files.deleteIfExists(instance.pidFile());
+            } catch (IOException e) {
+                // a stale pid file is harmless: the command-line check ignores it
+            }
+        }
+    }
+}
