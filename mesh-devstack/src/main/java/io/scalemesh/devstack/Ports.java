@@ -14,7 +14,8 @@ public final class Ports {
 
     public static boolean isFree(int port) {
         try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(false);
+            // Only a listener makes a port taken; TIME_WAIT leftovers of a stopped broker do not.
+            socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(StackSettings.HOST, port));
             return true;
         } catch (IOException e) {

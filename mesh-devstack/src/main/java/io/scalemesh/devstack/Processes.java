@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /** Starting, finding and stopping the operating-system processes the devstack owns. */
@@ -95,20 +95,30 @@ public final class Processes {
     public static void terminate(long pid, Duration grace) {
         ProcessHandle.of(pid).ifPresent(handle -> {
             handle.destroy();
-            try {
-                handle.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception timeoutOrInterrupt) {
+            if (!awaitExit(handle, grace)) {
                 handle.destroyForcibly();
-                handle.onExit().join();
+                awaitExit(handle, Duration.ofSeconds(10));
             }
         });
+    }
+
+    /** Polls: onExit() of a process that is not our child checks only every second or so. */
+    private static boolean awaitExit(ProcessHandle handle, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (handle.isAlive()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            KafkaBroker.sleepQuietly(25);
+        }
+        return true;
     }
 
     /** SIGKILL: what a crash looks like to everyone else (fault tests use it). */
     public static void kill(long pid) {
         ProcessHandle.of(pid).ifPresent(handle -> {
             handle.destroyForcibly();
-            handle.onExit().join();
+            awaitExit(handle, Duration.ofSeconds(10));
         });
     }
 

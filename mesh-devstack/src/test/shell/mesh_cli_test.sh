@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# ./mesh up / status / down end to end, as a user runs them, on the e2e profile: its own ports and
+# state, so it never touches a mesh started with a plain ./mesh up. Run by ./mesh test.
+set -uo pipefail
+cd "$(dirname "$0")/../../../.."
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+finish() {
+  ./mesh down --profile e2e >/dev/null 2>&1 || true
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+trap finish EXIT
+
+E2E_GATEWAY=28080
+rm -rf .mesh/e2e
+
+up_out=$(./mesh up --profile e2e --scale profile-service=2 2>&1)
+up_rc=$?
+echo "$up_out"
+check "up exits 0" [ "$up_rc" -eq 0 ]
+[ "$up_rc" -eq 0 ] || exit 1
+check "up prints the gateway's URL" grep -q "api-gateway .*http://localhost:$E2E_GATEWAY" <<<"$up_out"
+check "up prints an example request" grep -q "curl -s http://localhost:$E2E_GATEWAY" <<<"$up_out"
+
+status_out=$(./mesh status --profile e2e)
+echo "$status_out"
+for name in redis postgres-0 postgres-0-replica kafka api-gateway-0 profile-service-0 profile-service-1 \
+            task-service-0 notification-service-0 analytics-service-0 billing-service-0; do
+  check "status shows $name up with a pid and memory" \
+    grep -Eq "^$name +up +[0-9]+ +[0-9]+ +[0-9]+$" <<<"$status_out"
+done
+check "status sums the whole mesh" grep -Eq '^total +up +[0-9]+$' <<<"$status_out"
+
+for port in 28080 28081 28091 28082 28083 28084 28085; do
+  check "instance on port $port answers ready" \
+    bash -c "curl -sf http://127.0.0.1:$port/q/health/ready | grep -q '\"status\": *\"UP\"'"
+done
+
+pids_before=$(grep -E ' up ' <<<"$status_out" | awk '{print $1, $4}')
+again_out=$(./mesh up --profile e2e --scale profile-service=2 2>&1)
+check "a second up starts nothing twice" grep -q "api-gateway-0 already running" <<<"$again_out"
+pids_after=$(./mesh status --profile e2e | grep -E ' up ' | awk '{print $1, $4}')
+check "a second up leaves every pid as it was" [ "$pids_before" = "$pids_after" ]
+
+check "a bad --scale is a clear error" bash -c "./mesh up --profile e2e --scale nosuch=2 2>&1 | grep -q \"unknown service 'nosuch'\""
+
+down_out=$(./mesh down --profile e2e 2>&1)
+echo "$down_out"
+check "down exits 0" grep -q "Stopped." <<<"$down_out"
+after_out=$(./mesh status --profile e2e)
+check "after down nothing is up" bash -c "! grep -q ' up ' <<<'$after_out'"
+check "after down the gateway port is closed" bash -c "! curl -s -o /dev/null http://127.0.0.1:$E2E_GATEWAY/q/health/live"
