@@ -101,6 +101,7 @@ public final class DevStack {
         config.put("mesh.postgres.replica-url", settings.postgresReplicaUrl(0));
         config.put("quarkus.datasource.username", StackSettings.DB_USER);
         config.put("quarkus.datasource.password", StackSettings.DB_PASSWORD);
+        config.put("mesh.jwt.public-key-location", JwtKeys.of(settings).publicKeyFile().toString());
         return config;
     }
 

@@ -65,6 +65,7 @@ public final class MeshCli {
             }
             case "status" -> status(stack, services);
             case "infra" -> infra(stack, args);
+            case "token" -> token(stack, args);
             default -> throw new IllegalArgumentException("unknown command '" + command + "'");
         }
     }
@@ -133,6 +134,25 @@ public final class MeshCli {
                 pid.isPresent() ? Long.toString(pid.getAsLong()) : "-",
                 pid.isPresent() ? String.format(Locale.ROOT, "%.0f", kib / 1024.0) : "-");
         return kib;
+    }
+
+    /** Prints a signed token for the profile's gateway: {@code token USER [--admin] [--ttl MINUTES]}. */
+    private void token(DevStack stack, List<String> args) {
+        boolean admin = args.remove("--admin");
+        java.time.Duration lifetime = java.time.Duration.ofHours(1);
+        int ttl = args.indexOf("--ttl");
+        if (ttl >= 0) {
+            if (ttl + 1 >= args.size() || !args.get(ttl + 1).matches("[1-9]\\d{0,5}")) {
+                throw new IllegalArgumentException("--ttl takes minutes, e.g. --ttl 30");
+            }
+            lifetime = java.time.Duration.ofMinutes(Long.parseLong(args.get(ttl + 1)));
+            args.remove(ttl + 1);
+            args.remove(ttl);
+        }
+        if (args.size() != 1 || !args.get(0).matches("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")) {
+            throw new IllegalArgumentException("usage: mesh token USER [--admin] [--ttl MINUTES]; USER is letters, digits and ._@-");
+        }
+        out.println(Tokens.signedWith(JwtKeys.of(stack.settings())).subject(args.get(0)).admin(admin).lifetime(lifetime).sign());
     }
 
     private void infra(DevStack stack, List<String> args) {

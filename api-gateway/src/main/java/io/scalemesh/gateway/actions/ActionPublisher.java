@@ -1,0 +1,63 @@
+package io.scalemesh.gateway.actions;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.scalemesh.events.EventCodec;
+import io.scalemesh.events.EventEnvelope;
+import io.scalemesh.events.Topics;
+import io.scalemesh.events.http.Problem;
+import io.scalemesh.events.http.ProblemException;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * Publishes user actions to Kafka and completes only once the broker has acknowledged them
+ * (acks=all, idempotent producer): a 202 means the event is durable. A broker that does not answer
+ * within the publish timeout yields a 503 with Retry-After, never a 202.
+ */
+@ApplicationScoped
+public class ActionPublisher {
+
+    private final MutinyEmitter<String> emitter;
+    private final Duration timeout;
+    private final Counter published;
+    private final Counter failed;
+
+    @Inject
+    public ActionPublisher(@Channel("user-actions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384) MutinyEmitter<String> emitter,
+            @ConfigProperty(name = "mesh.gateway.publish-timeout", defaultValue = "5s") Duration timeout,
+            MeterRegistry registry) {
+        this.emitter = emitter;
+        this.timeout = timeout;
+        this.published = registry.counter("scalemesh.events.published", "service", "api-gateway", "topic", Topics.USER_ACTIONS);
+        this.failed = registry.counter("scalemesh.events.publish.failed", "service", "api-gateway", "topic", Topics.USER_ACTIONS);
+    }
+
+    public Uni<Void> publish(EventEnvelope event) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("content-type", EventEnvelope.CONTENT_TYPE.getBytes(StandardCharsets.UTF_8));
+        Message<String> message = Message.of(EventCodec.encode(event))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.subject()).withHeaders(headers).build());
+        return Uni.createFrom().deferred(() -> emitter.sendMessage(message))
+                .ifNoItem().after(timeout).fail()
+                .onItem().invoke(() -> published.increment())
+                .onFailure().transform(cause -> {
+                    failed.increment();
+                    return new ProblemException(Problem.unavailable("the event broker did not acknowledge the event in time; nothing was accepted, retry later"),
+                            Map.of("Retry-After", "5"));
+                });
+    }
+}

@@ -1,0 +1,110 @@
+package io.scalemesh.gateway.actions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import io.quarkus.security.Authenticated;
+import io.scalemesh.events.EventData;
+import io.scalemesh.events.EventEnvelope;
+import io.scalemesh.events.EventTypes;
+import io.scalemesh.events.http.Problem;
+import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.gateway.security.Caller;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** Accepts user actions and answers 202 once Kafka holds them. */
+@Path("/api/v1")
+@Authenticated
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class ActionResource {
+
+    private static final String SOURCE = "/api-gateway";
+
+    @Inject
+    JsonWebToken token;
+
+    @Inject
+    ActionPublisher publisher;
+
+    @ConfigProperty(name = "mesh.gateway.action-types")
+    Set<String> actionTypes;
+
+    @ConfigProperty(name = "mesh.gateway.max-action-bytes", defaultValue = "65536")
+    int maxActionBytes;
+
+    @ConfigProperty(name = "mesh.gateway.max-batch-bytes", defaultValue = "1048576")
+    int maxBatchBytes;
+
+    @ConfigProperty(name = "mesh.gateway.max-batch-actions", defaultValue = "500")
+    int maxBatchActions;
+
+    @ConfigProperty(name = "mesh.gateway.max-json-depth", defaultValue = "8")
+    int maxJsonDepth;
+
+    public record Accepted(String eventId) {
+    }
+
+    public record BatchAccepted(List<String> eventIds) {
+    }
+
+    @POST
+    @Path("/actions")
+    public Uni<Response> publish(String body) {
+        String user = Caller.userId(token);
+        requireSize(body, maxActionBytes);
+        EventData.UserAction action = ActionRequest.parseOne(body, actionTypes, maxJsonDepth);
+        EventEnvelope event = EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson());
+        return publisher.publish(event).map(done -> Response.accepted(new Accepted(event.id())).build());
+    }
+
+    @POST
+    // A custom method in the style of Google's APIs. Some clients send the colon percent-encoded,
+    // which Quarkus REST matches only as written, so the template takes both forms.
+    @Path("/{batch: actions(?::|%3[aA])batch}")
+    public Uni<Response> publishBatch(String body) {
+        String user = Caller.userId(token);
+        requireSize(body, maxBatchBytes);
+        List<EventEnvelope> events = ActionRequest.parseBatch(body, actionTypes, maxJsonDepth, maxBatchActions).stream()
+                .map(action -> EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson()))
+                .toList();
+        // Sent in order through one producer: per-user order holds inside the batch too.
+        List<Uni<Boolean>> sends = events.stream()
+                .map(event -> publisher.publish(event).map(done -> true).onFailure().recoverWithItem(false))
+                .toList();
+        return Uni.join().all(sends).andFailFast().map(outcomes -> {
+            List<String> durable = new ArrayList<>();
+            for (int i = 0; i < outcomes.size(); i++) {
+                if (outcomes.get(i)) {
+                    durable.add(events.get(i).id());
+                }
+            }
+            if (durable.size() == events.size()) {
+                return Response.accepted(new BatchAccepted(durable)).build();
+            }
+            // Say exactly which events are durable, so a client retries only the rest.
+            throw new ProblemException(Problem.unavailable((events.size() - durable.size()) + " of " + events.size()
+                    + " actions were not acknowledged by the event broker; acceptedEventIds lists the durable ones")
+                    .withExtensions(Map.of("acceptedEventIds", durable)), Map.of("Retry-After", "5"));
+        });
+    }
+
+    private static void requireSize(String body, int maxBytes) {
+        // Characters never outnumber bytes, so only long bodies pay for counting bytes.
+        if (body != null && body.length() > maxBytes / 4 && body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
+            throw new ProblemException(Problem.tooLarge("the body is over " + maxBytes + " bytes"));
+        }
+    }
+}

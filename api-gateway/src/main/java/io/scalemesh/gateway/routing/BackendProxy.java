@@ -1,0 +1,154 @@
+package io.scalemesh.gateway.routing;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.scalemesh.events.http.MeshIdentity;
+import io.scalemesh.events.http.Problem;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * Forwards {@code /api/v1/<route>/**} to the route's backend after authenticating the caller,
+ * streaming both ways (so Server-Sent Events pass through). The backend learns who calls from
+ * {@code X-Mesh-User}/{@code X-Mesh-Roles}; the bearer token itself is not passed on, and identity
+ * headers a client sends are dropped.
+ */
+@ApplicationScoped
+public class BackendProxy {
+
+    private static final Logger LOG = Logger.getLogger(BackendProxy.class);
+
+    /** Hop-by-hop headers (RFC 9110 §7.6.1) and what the gateway itself owns. */
+    private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "authorization",
+            MeshIdentity.USER_HEADER.toLowerCase(), MeshIdentity.ROLES_HEADER.toLowerCase());
+
+    @Inject
+    Backends backends;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    ObjectMapper json;
+
+    private HttpClient client;
+    private final Map<String, AtomicInteger> cursors = new ConcurrentHashMap<>();
+
+    void register(@Observes Router router) {
+        client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setMaxPoolSize(200)
+                .setKeepAlive(true).setIdleTimeout(60));
+        for (String route : backends.route().keySet()) {
+            router.route("/api/v1/" + route + "*").handler(ctx -> proxy(ctx, route));
+        }
+    }
+
+    private void proxy(RoutingContext ctx, String route) {
+        HttpServerRequest request = ctx.request();
+        request.pause();
+        QuarkusHttpUser.getSecurityIdentity(ctx, null).subscribe().with(identity -> {
+            if (identity == null || identity.isAnonymous()) {
+                problem(ctx, Problem.unauthorized("a bearer token is required (Authorization: Bearer <JWT>)"));
+            } else if (backends.route().get(route).adminOnly() && !identity.hasRole("admin")) {
+                problem(ctx, Problem.forbidden("this needs the admin role"));
+            } else {
+                forward(ctx, route, identity);
+            }
+        }, failure -> {
+            if (failure instanceof AuthenticationFailedException) {
+                problem(ctx, Problem.unauthorized("the bearer token is invalid, expired or not issued by this mesh"));
+            } else {
+                LOG.error("authentication failed unexpectedly", failure);
+                problem(ctx, Problem.of(500, "internal", "Internal error", "authentication could not complete"));
+            }
+        });
+    }
+
+    private void forward(RoutingContext ctx, String route, SecurityIdentity identity) {
+        HttpServerRequest in = ctx.request();
+        String[] target = pick(route).split(":");
+        RequestOptions options = new RequestOptions().setMethod(in.method()).setHost(target[0])
+                .setPort(Integer.parseInt(target[1])).setURI(in.uri());
+        client.request(options).onSuccess(out -> {
+            copyHeaders(in.headers(), out.headers());
+            out.putHeader(MeshIdentity.USER_HEADER, identity.getPrincipal().getName());
+            out.putHeader(MeshIdentity.ROLES_HEADER, String.join(",", identity.getRoles()));
+            out.putHeader("X-Forwarded-For", in.remoteAddress() == null ? "" : in.remoteAddress().host());
+            out.putHeader("X-Forwarded-Proto", in.scheme());
+            out.send(in).onSuccess(response -> relay(ctx, response)).onFailure(e -> unavailable(ctx, route, e));
+        }).onFailure(e -> unavailable(ctx, route, e));
+    }
+
+    private void relay(RoutingContext ctx, HttpClientResponse response) {
+        HttpServerResponse out = ctx.response();
+        out.setStatusCode(response.statusCode());
+        copyHeaders(response.headers(), out.headers());
+        if (response.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+            out.setChunked(true);
+        }
+        response.pipeTo(out);
+    }
+
+    private String pick(String route) {
+        List<String> instances = backends.route().get(route).instances();
+        int next = cursors.computeIfAbsent(route, r -> new AtomicInteger()).getAndIncrement();
+        return instances.get(Math.floorMod(next, instances.size()));
+    }
+
+    private static void copyHeaders(MultiMap from, MultiMap to) {
+        from.forEach(header -> {
+            if (!NOT_FORWARDED.contains(header.getKey().toLowerCase())) {
+                to.add(header.getKey(), header.getValue());
+            }
+        });
+    }
+
+    private void unavailable(RoutingContext ctx, String route, Throwable cause) {
+        LOG.warnf("backend of /api/v1/%s unavailable: %s", route, cause.toString());
+        ctx.response().putHeader("Retry-After", "2");
+        problem(ctx, Problem.unavailable("the " + route + " service is not reachable right now"));
+    }
+
+    private void problem(RoutingContext ctx, Problem problem) {
+        if (ctx.response().headWritten()) {
+            ctx.response().reset();
+            return;
+        }
+        ctx.request().resume();
+        try {
+            HttpServerResponse response = ctx.response().setStatusCode(problem.status())
+                    .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
+            if (problem.status() == 401) {
+                response.putHeader("WWW-Authenticate", "Bearer realm=\"scalemesh\"");
+            }
+            response.end(json.writeValueAsString(problem.withInstance(ctx.request().path())));
+        } catch (JsonProcessingException e) {
+            ctx.response().setStatusCode(500).end();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.scalemesh.gateway.security;
+
+import java.util.Set;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import io.scalemesh.events.EventData;
+import io.scalemesh.events.http.Problem;
+import io.scalemesh.events.http.ProblemException;
+
+/** The verified caller: the token's {@code sub} is the user; {@code groups} are the roles. */
+public final class Caller {
+
+    private Caller() {
+    }
+
+    public static String userId(JsonWebToken token) {
+        String subject = token.getSubject();
+        if (subject == null || !EventData.USER_ID.matcher(subject).matches()) {
+            throw new ProblemException(Problem.unauthorized("the token's sub is not a valid user id"));
+        }
+        return subject;
+    }
+
+    public static Set<String> roles(JsonWebToken token) {
+        return token.getGroups() == null ? Set.of() : token.getGroups();
+    }
+}

@@ -1,0 +1,69 @@
+package io.scalemesh.gateway.security;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.scalemesh.devstack.DevStackResource;
+import io.scalemesh.devstack.JwtKeys;
+import io.scalemesh.devstack.TestStack;
+import io.scalemesh.devstack.Tokens;
+
+@QuarkusTest
+@QuarkusTestResource(DevStackResource.class)
+class AuthenticationTest {
+
+    static Stream<Arguments> badTokens() {
+        JwtKeys trusted = JwtKeys.of(TestStack.shared().settings());
+        return Stream.of(
+                Arguments.of("expired", Tokens.signedWith(trusted).issuedAt(Instant.now().minus(Duration.ofHours(2)))
+                        .lifetime(Duration.ofHours(1)).sign()),
+                Arguments.of("signed by another key", Tokens.signedWith(JwtKeys.untrusted()).sign()),
+                Arguments.of("alg none", Tokens.signedWith(trusted).algorithm("none").sign()),
+                Arguments.of("wrong issuer", Tokens.signedWith(trusted).issuer("https://evil.example/issuer").sign()),
+                Arguments.of("not a JWT", "not-a-jwt"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badTokens")
+    void aBadTokenIs401ProblemOnEveryRoute(String name, String token) {
+        for (String path : new String[] { "/api/v1/actions", "/api/v1/notifications", "/api/v1/billing/invoice?period=2026-11" }) {
+            var request = given().auth().oauth2(token).contentType(ContentType.JSON).body("{\"type\":\"view\"}");
+            var response = path.equals("/api/v1/actions") ? request.post(path) : request.get(path);
+            response.then().statusCode(401).contentType("application/problem+json")
+                    .header("WWW-Authenticate", containsString("Bearer"))
+                    .body("type", equalTo("https://scalemesh.dev/problems/unauthorized"));
+        }
+    }
+
+    @Test
+    void noTokenIs401Problem() {
+        given().contentType(ContentType.JSON).body("{\"type\":\"view\"}").post("/api/v1/actions")
+                .then().statusCode(401).contentType("application/problem+json").header("WWW-Authenticate", containsString("Bearer"));
+        given().get("/api/v1/notifications").then().statusCode(401).contentType("application/problem+json");
+    }
+
+    @Test
+    void analyticsNeedsTheAdminRole() {
+        given().auth().oauth2(Tokens.forTests("alice", false)).get("/api/v1/analytics/summary")
+                .then().statusCode(403).contentType("application/problem+json");
+    }
+
+    @Test
+    void aValidTokenPasses() {
+        given().auth().oauth2(Tokens.forTests("alice", false)).contentType(ContentType.JSON).body("{\"type\":\"view\"}")
+                .post("/api/v1/actions").then().statusCode(202);
+    }
+}

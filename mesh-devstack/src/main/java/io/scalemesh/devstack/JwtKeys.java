@@ -1,0 +1,96 @@
+package io.scalemesh.devstack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+
+/**
+ * The development RS256 key pair: generated on first use into the profile's state folder (never
+ * committed), public half for the gateway, private half for {@code ./mesh token} and the tests.
+ */
+public final class JwtKeys {
+
+    private final PrivateKey privateKey;
+    private final PublicKey publicKey;
+    private final Path publicKeyFile;
+
+    private JwtKeys(KeyPair pair, Path publicKeyFile) {
+        this.privateKey = pair.getPrivate();
+        this.publicKey = pair.getPublic();
+        this.publicKeyFile = publicKeyFile;
+    }
+
+    /** The stack's key pair, created the first time it is asked for. */
+    public static synchronized JwtKeys of(StackSettings settings) {
+        Path dir = settings.stateDir().resolve("jwt");
+        Path privateFile = dir.resolve("private.pem");
+        Path publicFile = dir.resolve("public.pem");
+        try {
+            if (!Files.exists(privateFile) || !Files.exists(publicFile)) {
+                KeyPair pair = generate();
+                Files.createDirectories(dir);
+                Files.writeString(publicFile, pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+                Files.writeString(privateFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+                Files.setPosixFilePermissions(privateFile, PosixFilePermissions.fromString("rw-------"));
+                return new JwtKeys(pair, publicFile);
+            }
+            KeyFactory rsa = KeyFactory.getInstance("RSA");
+            PublicKey publicKey = rsa.generatePublic(new X509EncodedKeySpec(der(Files.readString(publicFile))));
+            PrivateKey privateKey = rsa.generatePrivate(new PKCS8EncodedKeySpec(der(Files.readString(privateFile))));
+            return new JwtKeys(new KeyPair(publicKey, privateKey), publicFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("unreadable JWT keys in " + dir + "; delete the folder to make new ones", e);
+        }
+    }
+
+    /** A fresh pair that nobody trusts: for tests of wrongly signed tokens. */
+    public static JwtKeys untrusted() {
+        return new JwtKeys(generate(), null);
+    }
+
+    public PrivateKey privateKey() {
+        return privateKey;
+    }
+
+    public PublicKey publicKey() {
+        return publicKey;
+    }
+
+    public Path publicKeyFile() {
+        return publicKeyFile;
+    }
+
+    private static KeyPair generate() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+
+    private static byte[] der(String pem) {
+        return Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+    }
+}

@@ -1,0 +1,69 @@
+package io.scalemesh.devstack;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.Predicate;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads what reaches a topic from the moment it is created: tests assert what was published, and
+ * (with a marker record of the same key, which lands after it on the same partition) what was not.
+ */
+public final class KafkaProbe implements AutoCloseable {
+
+    private final KafkaConsumer<String, String> consumer;
+
+    private KafkaProbe(String bootstrap, String topic) {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position); // resolve "end" now, not at the first poll
+    }
+
+    /** A probe on a topic of the shared test stack. */
+    public static KafkaProbe on(String topic) {
+        return new KafkaProbe(TestStack.shared().settings().kafkaBootstrap(), topic);
+    }
+
+    /** Every record that arrived, up to and including the first that matches {@code last}. */
+    public List<ConsumerRecord<String, String>> readUntil(Predicate<ConsumerRecord<String, String>> last, Duration timeout) {
+        List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                seen.add(record);
+                if (last.test(record)) {
+                    return seen;
+                }
+            }
+        }
+        throw new AssertionError("no matching record within " + timeout + "; saw " + seen.size() + " others");
+    }
+
+    /** Everything that arrives within the window (for counting what a topic got). */
+    public List<ConsumerRecord<String, String>> readFor(Duration window) {
+        List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + window.toNanos();
+        while (System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+        }
+        return seen;
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

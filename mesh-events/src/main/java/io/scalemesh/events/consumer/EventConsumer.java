@@ -1,0 +1,66 @@
+package io.scalemesh.events.consumer;
+
+import java.time.Duration;
+import java.util.function.Function;
+
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.scalemesh.events.EventCodec;
+import io.scalemesh.events.EventEnvelope;
+import io.scalemesh.events.InvalidEventException;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * How every consumer handles one Kafka message: decode and validate, apply the effect with bounded
+ * retries, count the outcome. A message that can never succeed (invalid) or that still fails after
+ * the retries fails the returned Uni; the channel's dead-letter-queue strategy then sends it to
+ * {@code <topic>.dlq} with the reason in its headers, and the consumer carries on with the next.
+ *
+ * <p>Metrics: {@code scalemesh_events_consumed_total}, {@code scalemesh_events_deduplicated_total},
+ * {@code scalemesh_events_dead_lettered_total}, tagged with service, consumer and topic.
+ */
+public final class EventConsumer {
+
+    private static final Logger LOG = Logger.getLogger(EventConsumer.class);
+
+    private final String service;
+    private final MeterRegistry registry;
+    private final int maxAttempts;
+    private final Duration firstBackoff;
+
+    public EventConsumer(String service, MeterRegistry registry, int maxAttempts, Duration firstBackoff) {
+        this.service = service;
+        this.registry = registry;
+        this.maxAttempts = maxAttempts;
+        this.firstBackoff = firstBackoff;
+    }
+
+    /**
+     * @param effect applies the event once and answers true, or answers false for a duplicate
+     */
+    public Uni<Void> handle(String consumer, String topic, String payload, Function<EventEnvelope, Uni<Boolean>> effect) {
+        EventEnvelope event;
+        try {
+            event = EventCodec.decode(payload);
+        } catch (InvalidEventException e) {
+            count("scalemesh.events.dead.lettered", consumer, topic);
+            LOG.warnf("%s: invalid message on %s goes to the DLQ: %s", consumer, topic, e.getMessage());
+            return Uni.createFrom().failure(e);
+        }
+        return Uni.createFrom().deferred(() -> effect.apply(event))
+                .onFailure(failure -> !(failure instanceof InvalidEventException))
+                .retry().withBackOff(firstBackoff, firstBackoff.multipliedBy(32)).atMost(maxAttempts - 1L)
+                .onItem().invoke(applied -> count(applied ? "scalemesh.events.consumed" : "scalemesh.events.deduplicated", consumer, topic))
+                .onFailure().invoke(failure -> {
+                    count("scalemesh.events.dead.lettered", consumer, topic);
+                    LOG.errorf("%s: event %s on %s failed after %d attempts, to the DLQ: %s", consumer, event.id(), topic,
+                            maxAttempts, failure.toString());
+                })
+                .replaceWithVoid();
+    }
+
+    private void count(String name, String consumer, String topic) {
+        registry.counter(name, "service", service, "consumer", consumer, "topic", topic).increment();
+    }
+}
