@@ -32,6 +32,25 @@ public final class KafkaProbe implements AutoCloseable {
         partitions.forEach(consumer::position); // resolve "end" now, not at the first poll
     }
 
+    private static org.apache.kafka.clients.producer.KafkaProducer<String, String> producer;
+
+    /** Sends one record to the shared test stack and waits for the broker's ack (acks=all). */
+    public static synchronized void send(String topic, String key, String value) {
+        if (producer == null) {
+            Properties config = new Properties();
+            config.put("bootstrap.servers", TestStack.shared().settings().kafkaBootstrap());
+            config.put("acks", "all");
+            config.put("enable.idempotence", "true");
+            producer = new org.apache.kafka.clients.producer.KafkaProducer<>(config,
+                    new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer());
+        }
+        try {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, key, value)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not send to " + topic, e);
+        }
+    }
+
     /** A probe on a topic of the shared test stack. */
     public static KafkaProbe on(String topic) {
         return new KafkaProbe(TestStack.shared().settings().kafkaBootstrap(), topic);
