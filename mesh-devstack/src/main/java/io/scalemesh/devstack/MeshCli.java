@@ -73,6 +73,9 @@ public final class MeshCli {
     private void up(DevStack stack, ServiceInstances services, List<String> args) {
         boolean infraOnly = args.remove("--infra-only");
         Map<MeshService, Integer> scale = new EnumMap<>(MeshService.class);
+        for (MeshService service : MeshService.values()) {
+            scale.put(service, 1);
+        }
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String spec;

@@ -48,11 +48,11 @@ public final class ServiceInstances {
         return Processes.alivePid(instance.pidFile(), instance.marker());
     }
 
-    /** Starts the missing instances of every service, then waits until each answers ready. */
-    public void up(Map<MeshService, Integer> scale, Consumer<String> progress) {
+    /** Starts the missing instances of the given services (service → instance count), then waits until each answers ready. */
+    public void up(Map<MeshService, Integer> instances, Consumer<String> progress) {
         List<Instance> wanted = new ArrayList<>();
         for (MeshService service : MeshService.values()) {
-            for (int i = 0; i < scale.getOrDefault(service, 1); i++) {
+            for (int i = 0; i < instances.getOrDefault(service, 0); i++) {
                 wanted.add(instance(service, i));
             }
         }
@@ -117,6 +117,20 @@ public final class ServiceInstances {
             }
             KafkaBroker.sleepQuietly(200);
         }
+    }
+
+    /** SIGKILL, as a crash: no shutdown hooks, no offset commits, no goodbyes to the broker. */
+    public void kill(Instance instance) {
+        pid(instance).ifPresent(Processes::kill);
+    }
+
+    public void stop(Instance instance) {
+        pid(instance).ifPresent(pid -> Processes.terminate(pid, Duration.ofSeconds(20)));
+    }
+
+    /** Starts one instance again (after kill or stop) and waits until it is ready. */
+    public void start(Instance instance, Consumer<String> progress) {
+        up(Map.of(instance.service(), instance.index() + 1), progress);
     }
 
     public boolean ready(Instance instance) {
