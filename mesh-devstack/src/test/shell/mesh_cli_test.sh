@@ -41,6 +41,29 @@ for port in 28080 28081 28091 28082 28083 28084 28085; do
     bash -c "curl -sf http://127.0.0.1:$port/q/health/ready | grep -q '\"status\": *\"UP\"'"
 done
 
+# The README's flow, as a user pastes it (on the e2e profile's ports).
+TOKEN=$(./mesh token alice --profile e2e)
+check "token prints a JWT" grep -Eq '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' <<<"$TOKEN"
+action_out=$(curl -s -X POST http://localhost:$E2E_GATEWAY/api/v1/actions \
+  -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -d '{"type": "purchase", "attributes": {"sku": "book-42"}}')
+check "an action is accepted with its event id" grep -q '"eventId"' <<<"$action_out"
+batch_out=$(curl -s -X POST "http://localhost:$E2E_GATEWAY/api/v1/actions:batch" \
+  -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -d '{"actions": [{"type": "signup"}, {"type": "export"}]}')
+check "a batch is accepted" grep -q '"eventIds"' <<<"$batch_out"
+settled() {
+  curl -s http://localhost:$E2E_GATEWAY/api/v1/billing/invoice -H "Authorization: Bearer $TOKEN" | grep -q '"totalMinor":124' &&
+  curl -s http://localhost:$E2E_GATEWAY/api/v1/notifications -H "Authorization: Bearer $TOKEN" | grep -q 'Welcome to scalemesh'
+}
+for _ in $(seq 1 60); do settled && break; sleep 0.5; done
+check "the invoice charges the purchase and the export (0.99 + 0.25)" settled
+summary_out=$(curl -s http://localhost:$E2E_GATEWAY/api/v1/analytics/summary -H "Authorization: Bearer $(./mesh token ops --admin --profile e2e)")
+check "analytics counts the actions" grep -q '"action.purchase":1' <<<"$summary_out"
+bad_out=$(curl -s -i -X POST http://localhost:$E2E_GATEWAY/api/v1/actions -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/json' -d '{"type": "teleport"}')
+check "a bad action is a 400 problem+json" bash -c "grep -q 'HTTP/1.1 400' <<<'$bad_out' && grep -qi 'content-type: application/problem+json' <<<'$bad_out'"
+
 pids_before=$(grep -E ' up ' <<<"$status_out" | awk '{print $1, $4}')
 again_out=$(./mesh up --profile e2e --scale profile-service=2 2>&1)
 check "a second up starts nothing twice" grep -q "api-gateway-0 already running" <<<"$again_out"

@@ -24,17 +24,25 @@ final class PostgresBinaries {
         this.root = Processes.runningAsRoot();
     }
 
-    /** {@code MESH_PG_BIN}, else the newest Debian install, else whatever {@code pg_ctl} the PATH has. */
-    static PostgresBinaries locate() {
-        String configured = System.getenv("MESH_PG_BIN");
+    /**
+     * {@code MESH_PG_BIN}: a folder with initdb and pg_ctl, or {@code embedded}. Unset: the newest
+     * Debian install, else whatever {@code pg_ctl} the PATH has, else the embedded build.
+     */
+    static PostgresBinaries locate(StackSettings settings) {
+        String configured = settings.value("postgres.bin", System.getenv("MESH_PG_BIN"));
+        if ("embedded".equals(configured)) {
+            return new PostgresBinaries(EmbeddedBinaries.postgresBin(settings.root()));
+        }
         if (configured != null && !configured.isBlank()) {
             return new PostgresBinaries(Path.of(configured));
         }
-        return debianInstall().or(PostgresBinaries::fromPath)
-                .map(PostgresBinaries::new)
-                .orElseThrow(() -> new IllegalStateException(
-                        "no PostgreSQL server programs found: install them (apt-get install postgresql) or set MESH_PG_BIN"
-                                + " to a folder with initdb, pg_ctl and pg_basebackup"));
+        return new PostgresBinaries(debianInstall().or(PostgresBinaries::fromPath)
+                .orElseGet(() -> EmbeddedBinaries.postgresBin(settings.root())));
+    }
+
+    /** Portable builds may lack it; the replica is then cloned with {@link BaseBackup}. */
+    boolean hasBaseBackupTool() {
+        return Files.isExecutable(bin.resolve("pg_basebackup"));
     }
 
     private static Optional<Path> debianInstall() {

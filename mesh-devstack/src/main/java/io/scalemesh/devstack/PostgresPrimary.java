@@ -32,6 +32,10 @@ final class PostgresPrimary implements Component {
         return "postgres-" + server;
     }
 
+    Path data() {
+        return dataDir();
+    }
+
     int port() {
         return settings.postgresPort(server);
     }
@@ -52,7 +56,7 @@ final class PostgresPrimary implements Component {
 
     @Override
     public void start() {
-        PostgresBinaries pg = PostgresBinaries.locate();
+        PostgresBinaries pg = PostgresBinaries.locate(settings);
         if (!Files.exists(dataDir().resolve("PG_VERSION"))) {
             initialise(pg);
         }
@@ -62,7 +66,7 @@ final class PostgresPrimary implements Component {
 
     @Override
     public void stop() {
-        pgCtlStop(PostgresBinaries.locate(), dir, dataDir());
+        pgCtlStop(PostgresBinaries.locate(settings), dir, dataDir());
     }
 
     private void initialise(PostgresBinaries pg) {
@@ -83,6 +87,8 @@ final class PostgresPrimary implements Component {
                     "unix_socket_directories = ''",
                     "wal_level = replica",
                     "max_wal_senders = 5",
+                    // A replica that clones or reconnects finds the WAL it needs still here.
+                    "wal_keep_size = '256MB'",
                     "hot_standby = on",
                     "max_connections = 200",
                     "shared_buffers = 64MB",

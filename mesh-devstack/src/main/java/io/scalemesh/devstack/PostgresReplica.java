@@ -50,7 +50,7 @@ final class PostgresReplica implements Component {
         if (!primary.running()) {
             throw new IllegalStateException(name() + " needs " + primary.name() + " running");
         }
-        PostgresBinaries pg = PostgresBinaries.locate();
+        PostgresBinaries pg = PostgresBinaries.locate(settings);
         if (!Files.exists(dataDir().resolve("PG_VERSION"))) {
             cloneFromPrimary(pg);
         }
@@ -59,10 +59,19 @@ final class PostgresReplica implements Component {
 
     @Override
     public void stop() {
-        PostgresPrimary.pgCtlStop(PostgresBinaries.locate(), dir, dataDir());
+        PostgresPrimary.pgCtlStop(PostgresBinaries.locate(settings), dir, dataDir());
     }
 
     private void cloneFromPrimary(PostgresBinaries pg) {
+        if (!pg.hasBaseBackupTool()) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            BaseBackup.clone(primary.port(), primary.data(), dataDir(), settings.postgresReplicaPort(server));
+            return;
+        }
         try {
             Files.createDirectories(dir);
             // -R writes standby.signal and primary_conninfo: the copy starts as a streaming replica.

@@ -66,13 +66,16 @@ final class RedisServer implements Component {
         pid().ifPresent(pid -> Processes.terminate(pid, Duration.ofSeconds(10)));
     }
 
-    private static Path locate() {
-        String configured = System.getenv("MESH_REDIS_SERVER");
+    /** {@code MESH_REDIS_SERVER}: a redis-server binary, or {@code embedded}; unset: the PATH's, else embedded. */
+    private Path locate() {
+        String configured = settings.value("redis.server", System.getenv("MESH_REDIS_SERVER"));
+        if ("embedded".equals(configured)) {
+            return EmbeddedBinaries.redisServer(settings.root());
+        }
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured);
         }
-        return Processes.onPath("redis-server").orElseThrow(() -> new IllegalStateException(
-                "no redis-server found: install it (apt-get install redis-server) or set MESH_REDIS_SERVER"));
+        return Processes.onPath("redis-server").orElseGet(() -> EmbeddedBinaries.redisServer(settings.root()));
     }
 
     static boolean ping(int port) {

@@ -23,7 +23,7 @@ public abstract class ServiceContract {
 
     /** Devstack component → the Quarkus readiness check that watches it. */
     private static final Map<String, String> CHECKS = Map.of(
-            "kafka", "Kafka connection health check",
+            "kafka", "Kafka broker",
             "redis", "Redis connection health check",
             "postgres-0", "Reactive PostgreSQL connections health check");
     /** SmallRye Messaging adds its own check of the service's channels. */

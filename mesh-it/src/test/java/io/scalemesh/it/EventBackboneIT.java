@@ -114,6 +114,17 @@ class EventBackboneIT {
     }
 
     @Test
+    @Order(1)
+    void anotherUsersDataIsForbiddenThroughTheGateway() {
+        as(users.get(0)).get(gateway + "/api/v1/billing/invoice?userId=" + users.get(1)).then().statusCode(403)
+                .contentType("application/problem+json");
+        asAdmin().get(gateway + "/api/v1/billing/invoice?userId=" + users.get(1)).then().statusCode(200);
+        as(users.get(0)).get(gateway + "/api/v1/analytics/summary").then().statusCode(403);
+        given().header("X-Mesh-User", users.get(1)).header("X-Mesh-Roles", "admin")
+                .get(gateway + "/api/v1/billing/invoice").then().statusCode(401); // forged identity headers count for nothing
+    }
+
+    @Test
     @Order(2)
     void publishingTheSameEventsAgainChangesNothing() {
         assertEquals(1000, published.size(), "the first step captured what it published");
