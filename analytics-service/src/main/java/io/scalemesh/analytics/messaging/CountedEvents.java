@@ -7,7 +7,6 @@ import java.util.Locale;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.scalemesh.analytics.counters.Buckets;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventEnvelope;
@@ -34,12 +33,10 @@ public class CountedEvents {
     private final Duration retention;
 
     @Inject
-    public CountedEvents(RedisAPI redis, MeterRegistry registry,
-            @ConfigProperty(name = "mesh.consumer.max-attempts") int maxAttempts,
-            @ConfigProperty(name = "mesh.consumer.first-backoff") Duration firstBackoff,
+    public CountedEvents(RedisAPI redis, EventConsumer consumer,
             @ConfigProperty(name = "analytics.retention") Duration retention,
             @ConfigProperty(name = "analytics.dedup-window") Duration dedupWindow) {
-        this.consumer = new EventConsumer("analytics-service", registry, maxAttempts, firstBackoff);
+        this.consumer = consumer;
         this.actions = new RedisInbox(redis, Buckets.PREFIX + "inbox:user-actions", dedupWindow);
         this.tasks = new RedisInbox(redis, Buckets.PREFIX + "inbox:task-completed", dedupWindow);
         this.profiles = new RedisInbox(redis, Buckets.PREFIX + "inbox:profile-changed", dedupWindow);

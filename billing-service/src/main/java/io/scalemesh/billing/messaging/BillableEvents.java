@@ -1,11 +1,9 @@
 package io.scalemesh.billing.messaging;
 
-import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,13 +34,11 @@ public class BillableEvents {
     private final MeterRegistry registry;
 
     @Inject
-    public BillableEvents(PriceTable prices, Ledger ledger, Pool pool, MeterRegistry registry,
-            @ConfigProperty(name = "mesh.consumer.max-attempts") int maxAttempts,
-            @ConfigProperty(name = "mesh.consumer.first-backoff") Duration firstBackoff) {
+    public BillableEvents(PriceTable prices, Ledger ledger, Pool pool, EventConsumer consumer, MeterRegistry registry) {
         this.prices = prices;
         this.ledger = ledger;
         this.inbox = new PgInbox(pool, "billing");
-        this.consumer = new EventConsumer("billing-service", registry, maxAttempts, firstBackoff);
+        this.consumer = consumer;
         this.registry = registry;
     }
 

@@ -1,13 +1,10 @@
 package io.scalemesh.notification.messaging;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
@@ -33,13 +30,11 @@ public class NotifyingEvents {
     private final EventConsumer consumer;
 
     @Inject
-    public NotifyingEvents(NotificationRules rules, NotificationStore store, Pool pool, MeterRegistry registry,
-            @ConfigProperty(name = "mesh.consumer.max-attempts") int maxAttempts,
-            @ConfigProperty(name = "mesh.consumer.first-backoff") Duration firstBackoff) {
+    public NotifyingEvents(NotificationRules rules, NotificationStore store, Pool pool, EventConsumer consumer) {
         this.rules = rules;
         this.store = store;
         this.inbox = new PgInbox(pool, "notification");
-        this.consumer = new EventConsumer("notification-service", registry, maxAttempts, firstBackoff);
+        this.consumer = consumer;
     }
 
     @Incoming("user-actions")
