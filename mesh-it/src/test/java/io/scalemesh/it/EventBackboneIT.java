@@ -176,6 +176,73 @@ class EventBackboneIT {
         awaitEffects();
     }
 
+    @Test
+    @Order(5)
+    void aBrokerRestartMidStreamLosesNothingAcceptedAndAppliesNothingTwice() throws Exception {
+        Map<String, List<String>> accepted = new java.util.concurrent.ConcurrentHashMap<>();
+        try (KafkaProbe probe = KafkaProbe.on(Topics.USER_ACTIONS)) {
+            ExecutorService pool = Executors.newFixedThreadPool(USERS);
+            List<Future<?>> sent = new ArrayList<>();
+            for (String user : users) {
+                sent.add(pool.submit(() -> {
+                    for (int seq = 0; seq < 40; seq++) {
+                        // During the outage the gateway answers 503; a client would retry, this one moves on.
+                        tryPost(user, purchase(seq)).ifPresent(id -> accepted.computeIfAbsent(user, u -> new ArrayList<>()).add(id));
+                    }
+                    return null;
+                }));
+            }
+            Thread.sleep(300);
+            stack.component("kafka").stop();
+            TestStack.ensureRunning("kafka");
+            for (Future<?> f : sent) {
+                f.get();
+            }
+            pool.shutdown();
+            Map<String, String> markers = new HashMap<>();
+            for (String user : users) {
+                Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> tryPost(user, purchase(1000)).map(id -> markers.put(user, id) == null || true).orElse(false));
+            }
+            // What Kafka holds is the truth: a 503 whose record the broker wrote before dying still counts.
+            Map<String, java.util.Set<String>> inTopic = new HashMap<>();
+            probe.readUntil(r -> {
+                if (purchases.containsKey(r.key())) {
+                    inTopic.computeIfAbsent(r.key(), u -> new java.util.HashSet<>()).add(io.scalemesh.events.EventCodec.decode(r.value()).id());
+                }
+                return markers.entrySet().stream().allMatch(m -> inTopic.getOrDefault(m.getKey(), java.util.Set.of()).contains(m.getValue()));
+            }, Duration.ofSeconds(60));
+            for (String user : users) {
+                assertEquals(true, inTopic.get(user).containsAll(accepted.getOrDefault(user, List.of())),
+                        "every action answered 202 is in Kafka (" + user + ")");
+                purchases.merge(user, inTopic.get(user).size(), Integer::sum);
+            }
+        }
+        awaitEffects();
+    }
+
+    /** The event id of an accepted action, or empty when the gateway answered 503. */
+    private java.util.Optional<String> tryPost(String user, String body) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/actions"))
+                    .header("Authorization", "Bearer " + Tokens.forTests(user, false))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 202) {
+                return java.util.Optional.of(response.body().replaceAll(".*\"eventId\":\"([^\"]+)\".*", "$1"));
+            }
+            if (response.statusCode() == 503) {
+                return java.util.Optional.empty();
+            }
+            throw new AssertionError("POST answered " + response.statusCode() + ": " + response.body());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private String purchase(int seq) {
         return "{\"type\":\"purchase\",\"attributes\":{\"sku\":\"" + seq + "\"}}";
     }
