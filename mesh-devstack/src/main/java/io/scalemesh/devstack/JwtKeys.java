@@ -23,12 +23,10 @@ import java.util.Base64;
 public final class JwtKeys {
 
     private final PrivateKey privateKey;
-    private final PublicKey publicKey;
     private final Path publicKeyFile;
 
     private JwtKeys(KeyPair pair, Path publicKeyFile) {
         this.privateKey = pair.getPrivate();
-        this.publicKey = pair.getPublic();
         this.publicKeyFile = publicKeyFile;
     }
 
@@ -64,10 +62,6 @@ public final class JwtKeys {
 
     public PrivateKey privateKey() {
         return privateKey;
-    }
-
-    public PublicKey publicKey() {
-        return publicKey;
     }
 
     public Path publicKeyFile() {

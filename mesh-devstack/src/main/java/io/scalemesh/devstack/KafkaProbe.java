@@ -71,16 +71,6 @@ public final class KafkaProbe implements AutoCloseable {
         throw new AssertionError("no matching record within " + timeout + "; saw " + seen.size() + " others");
     }
 
-    /** Everything that arrives within the window (for counting what a topic got). */
-    public List<ConsumerRecord<String, String>> readFor(Duration window) {
-        List<ConsumerRecord<String, String>> seen = new ArrayList<>();
-        long deadline = System.nanoTime() + window.toNanos();
-        while (System.nanoTime() < deadline) {
-            consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-        }
-        return seen;
-    }
-
     @Override
     public void close() {
         consumer.close();

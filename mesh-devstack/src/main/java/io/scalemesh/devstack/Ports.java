@@ -3,8 +3,6 @@ package io.scalemesh.devstack;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.time.Duration;
 
 /** Port checks: a taken port is a clear error that names the setting to change. */
 public final class Ports {
@@ -30,15 +28,6 @@ public final class Ports {
         }
     }
 
-    public static boolean isOpen(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(StackSettings.HOST, port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** A free ephemeral port, for tests that need one more server of their own. */
     public static int ephemeral() {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName(StackSettings.HOST))) {
@@ -46,10 +35,6 @@ public final class Ports {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    static Duration sinceNanos(long start) {
-        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     public static final class PortTakenException extends IllegalStateException {

@@ -2,7 +2,6 @@ package io.scalemesh.gateway.routing;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -24,7 +23,5 @@ public interface Backends {
         /** Only the admin role may use this route. */
         @WithDefault("false")
         boolean adminOnly();
-
-        Optional<String> description();
     }
 }

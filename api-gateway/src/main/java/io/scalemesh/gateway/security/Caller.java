@@ -1,7 +1,5 @@
 package io.scalemesh.gateway.security;
 
-import java.util.Set;
-
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import io.scalemesh.events.EventData;
@@ -20,9 +18,5 @@ public final class Caller {
             throw new ProblemException(Problem.unauthorized("the token's sub is not a valid user id"));
         }
         return subject;
-    }
-
-    public static Set<String> roles(JsonWebToken token) {
-        return token.getGroups() == null ? Set.of() : token.getGroups();
     }
 }

@@ -9,7 +9,6 @@ import java.util.List;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
@@ -65,16 +64,6 @@ public final class SchemaMigrator {
                             .chain(() -> tx.preparedQuery("INSERT INTO schema_migrations (track, version, description) VALUES ($1, $2, $3)")
                                     .execute(Tuple.of(migration.track(), migration.version(), migration.description())))
                             .replaceWith(true);
-                });
-    }
-
-    /** For health and tests: the highest applied version of a track, 0 when none. */
-    public static Uni<Integer> currentVersion(Pool pool, String track) {
-        return pool.preparedQuery("SELECT coalesce(max(version), 0) FROM schema_migrations WHERE track = $1")
-                .execute(Tuple.of(track))
-                .map(rows -> {
-                    Row row = rows.iterator().next();
-                    return row.getInteger(0);
                 });
     }
 }
