@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.KafkaProbe;
+import io.scalemesh.devstack.TestStack;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
@@ -107,6 +109,23 @@ class BillableEventsTest {
             assertTrue(reasons.get(1).contains("unknown event type"), reasons.toString());
             assertTrue(reasons.get(2).contains("data.attributes must be an object"), reasons.toString());
             assertEquals("{this is not json", dead.get(0).value(), "the DLQ keeps the original message");
+        }
+    }
+
+    @Test
+    void duringADatabaseOutageTheConsumerWaitsInsteadOfDeadLettering() {
+        EventEnvelope purchase = action(user, "purchase");
+        try (KafkaProbe dlq = KafkaProbe.on(Topics.dlq(Topics.USER_ACTIONS))) {
+            TestStack.shared().component("postgres-0").stop();
+            try {
+                KafkaProbe.send(Topics.USER_ACTIONS, user, EventCodec.encode(purchase));
+                // Longer than all bounded retries take (0.1 + 0.2 + 0.4 + 0.8 s): none of them may dead-letter it.
+                assertThrows(AssertionError.class, () -> dlq.readUntil(r -> user.equals(r.key()), Duration.ofSeconds(4)));
+            } finally {
+                TestStack.ensureRunning("postgres-0");
+            }
+            awaitInvoiceKinds("action.purchase");
+            as(user, "user").get("/api/v1/billing/invoice").then().body("lines[0].eventId", equalTo(purchase.id()));
         }
     }
 

@@ -12,9 +12,11 @@ import io.scalemesh.events.InvalidEventException;
 import io.smallrye.mutiny.Uni;
 
 /**
- * How every consumer handles one Kafka message: decode and validate, apply the effect with bounded
- * retries, count the outcome. A message that can never succeed (invalid) or that still fails after
- * the retries fails the returned Uni; the channel's dead-letter-queue strategy then sends it to
+ * How every consumer handles one Kafka message: decode and validate, apply the effect, count the
+ * outcome. While a dependency is out (see {@link Failures}) the effect is retried without limit,
+ * backing off to {@link #MAX_OUTAGE_BACKOFF}: the consumer waits and Kafka holds the backlog. A
+ * message that can never succeed (invalid), or that fails by itself {@code maxAttempts} times,
+ * fails the returned Uni; the channel's dead-letter-queue strategy then sends it to
  * {@code <topic>.dlq} with the reason in its headers, and the consumer carries on with the next.
  *
  * <p>Metrics: {@code scalemesh_events_consumed_total}, {@code scalemesh_events_deduplicated_total},
@@ -23,6 +25,7 @@ import io.smallrye.mutiny.Uni;
 public final class EventConsumer {
 
     private static final Logger LOG = Logger.getLogger(EventConsumer.class);
+    static final Duration MAX_OUTAGE_BACKOFF = Duration.ofSeconds(10);
 
     private final String service;
     private final MeterRegistry registry;
@@ -49,6 +52,8 @@ public final class EventConsumer {
             return Uni.createFrom().failure(e);
         }
         return Uni.createFrom().deferred(() -> effect.apply(event))
+                .onFailure(Failures::isOutage).invoke(outage -> LOG.warnf("%s: waiting for a dependency to return (%s)", consumer, outage.toString()))
+                .onFailure(Failures::isOutage).retry().withBackOff(firstBackoff, MAX_OUTAGE_BACKOFF).indefinitely()
                 .onFailure(failure -> !(failure instanceof InvalidEventException))
                 .retry().withBackOff(firstBackoff, firstBackoff.multipliedBy(32)).atMost(maxAttempts - 1L)
                 .onItem().invoke(applied -> count(applied ? "scalemesh.events.consumed" : "scalemesh.events.deduplicated", consumer, topic))
