@@ -7,6 +7,7 @@ import java.util.Set;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.resteasy.reactive.RestHeader;
 
 import io.quarkus.security.Authenticated;
 import io.scalemesh.events.EventData;
@@ -14,6 +15,7 @@ import io.scalemesh.events.EventEnvelope;
 import io.scalemesh.events.EventTypes;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.gateway.idempotency.IdempotencyKeys;
 import io.scalemesh.gateway.security.Caller;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -39,6 +41,9 @@ public class ActionResource {
     @Inject
     ActionPublisher publisher;
 
+    @Inject
+    IdempotencyKeys idempotency;
+
     @ConfigProperty(name = "mesh.gateway.action-types")
     Set<String> actionTypes;
 
@@ -62,20 +67,26 @@ public class ActionResource {
 
     @POST
     @Path("/actions")
-    public Uni<Response> publish(String body) {
+    public Uni<Response> publish(String body, @RestHeader(IdempotencyKeys.HEADER) String idempotencyKey) {
         String user = Caller.userId(token);
-        requireSize(body, maxActionBytes);
-        EventData.UserAction action = ActionRequest.parseOne(body, actionTypes, maxJsonDepth);
-        EventEnvelope event = EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson());
-        return publisher.publish(event).map(done -> Response.accepted(new Accepted(event.id())).build());
+        return idempotency.once(user, idempotencyKey, "/api/v1/actions", body, () -> {
+            requireSize(body, maxActionBytes);
+            EventData.UserAction action = ActionRequest.parseOne(body, actionTypes, maxJsonDepth);
+            EventEnvelope event = EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson());
+            return publisher.publish(event).map(done -> Response.accepted(new Accepted(event.id())).build());
+        });
     }
 
     @POST
     // A custom method in the style of Google's APIs. Some clients send the colon percent-encoded,
     // which Quarkus REST matches only as written, so the template takes both forms.
     @Path("/{batch: actions(?::|%3[aA])batch}")
-    public Uni<Response> publishBatch(String body) {
+    public Uni<Response> publishBatch(String body, @RestHeader(IdempotencyKeys.HEADER) String idempotencyKey) {
         String user = Caller.userId(token);
+        return idempotency.once(user, idempotencyKey, "/api/v1/actions:batch", body, () -> batch(user, body));
+    }
+
+    private Uni<Response> batch(String user, String body) {
         requireSize(body, maxBatchBytes);
         List<EventEnvelope> events = ActionRequest.parseBatch(body, actionTypes, maxJsonDepth, maxBatchActions).stream()
                 .map(action -> EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson()))
