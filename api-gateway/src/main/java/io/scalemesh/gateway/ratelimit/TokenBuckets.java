@@ -1,0 +1,84 @@
+package io.scalemesh.gateway.ratelimit;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * Token buckets in Redis, so every gateway instance draws from the same bucket. One Lua script
+ * refills and takes a token atomically, on Redis's own clock (gateways' clocks may differ).
+ *
+ * <p>Policy when Redis is unreachable: each gateway instance falls back to a bucket of its own
+ * with the same limits. The mesh keeps serving (never a 5xx for this); the limit is then per
+ * instance, so with N gateways a caller may get up to N times the rate until Redis returns.
+ */
+@ApplicationScoped
+public class TokenBuckets {
+
+    private static final Logger LOG = Logger.getLogger(TokenBuckets.class);
+
+    /** allowed (0/1), tokens left, ms until the next token, ms until the bucket is full. */
+    static final String SCRIPT = String.join("\n",
+            "local capacity = tonumber(ARGV[1])",
+            "local rate = tonumber(ARGV[2])",
+            "local t = redis.call('TIME')",
+            "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)",
+            "local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')",
+            "local tokens = tonumber(b[1]) or capacity",
+            "local ts = tonumber(b[2]) or now",
+            "tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)",
+            "local allowed = 0",
+            "if tokens >= 1 then tokens = tokens - 1; allowed = 1 end",
+            "redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))",
+            "redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate) + 1000)",
+            "local retry = 0",
+            "if allowed == 0 then retry = math.ceil((1 - tokens) / rate) end",
+            "return {allowed, math.floor(tokens), retry, math.ceil((capacity - tokens) / rate)}");
+
+    /** The outcome of taking one token. */
+    public record Decision(boolean allowed, long remaining, Duration retryAfter, Duration reset, boolean local) {
+    }
+
+    @Inject
+    ReactiveRedisDataSource redis;
+
+    private final Map<String, LocalBucket> local = new ConcurrentHashMap<>();
+
+    public Uni<Decision> take(String key, RateLimits.Bucket bucket) {
+        double perMilli = bucket.refillPerSecond() / 1000.0;
+        return redis.execute("EVAL", SCRIPT, "1", "gateway:rl:" + key, Integer.toString(bucket.capacity()), Double.toString(perMilli))
+                .map(reply -> new Decision(reply.get(0).toLong() == 1L, reply.get(1).toLong(),
+                        Duration.ofMillis(reply.get(2).toLong()), Duration.ofMillis(reply.get(3).toLong()), false))
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.debugf("rate limit store unreachable (%s): limiting per instance", failure.toString());
+                    return local.computeIfAbsent(key, k -> new LocalBucket()).take(bucket);
+                });
+    }
+
+    /** The same bucket arithmetic, in this JVM only. */
+    static final class LocalBucket {
+        private double tokens = -1;
+        private long stamp;
+
+        synchronized Decision take(RateLimits.Bucket bucket) {
+            long now = System.nanoTime() / 1_000_000;
+            double perMilli = bucket.refillPerSecond() / 1000.0;
+            tokens = tokens < 0 ? bucket.capacity() : Math.min(bucket.capacity(), tokens + Math.max(0, now - stamp) * perMilli);
+            stamp = now;
+            boolean allowed = tokens >= 1;
+            if (allowed) {
+                tokens -= 1;
+            }
+            long retry = allowed ? 0 : (long) Math.ceil((1 - tokens) / perMilli);
+            return new Decision(allowed, (long) Math.floor(tokens), Duration.ofMillis(retry),
+                    Duration.ofMillis((long) Math.ceil((bucket.capacity() - tokens) / perMilli)), true);
+        }
+    }
+}
