@@ -33,6 +33,8 @@ import jakarta.ws.rs.core.Response;
 @ApplicationScoped
 public class IdempotencyKeys {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(IdempotencyKeys.class);
+
     public static final String HEADER = "Idempotency-Key";
     public static final String REPLAYED = "Idempotency-Replayed";
 
@@ -104,7 +106,10 @@ public class IdempotencyKeys {
                     }
                     Entry done = new Entry(fingerprint, true, outcome.getStatus(), outcome.getMediaType() == null ? null
                             : outcome.getMediaType().toString(), write(outcome.getEntity()));
-                    Uni<Void> store = redis.value(String.class).set(redisKey, write(done), new SetArgs().px(ttl.toMillis()));
+                    // The request has had its effect: failing to keep the answer must not turn it into an error.
+                    Uni<Void> store = redis.value(String.class).set(redisKey, write(done), new SetArgs().px(ttl.toMillis()))
+                            .onFailure().invoke(e -> LOG.warnf("could not keep the answer of an Idempotency-Key (%s)", e.toString()))
+                            .onFailure().recoverWithNull();
                     return failure != null ? store.chain(() -> Uni.createFrom().failure(failure)) : store.replaceWith(response);
                 });
     }
