@@ -82,22 +82,13 @@ class EventBackboneIT {
     void aThousandActionsHaveEachEffectExactlyOnceAndInOrder() throws Exception {
         try (KafkaProbe probe = KafkaProbe.on(Topics.USER_ACTIONS)) {
             // Per user: 50 single requests in order, then one batch of 50; users in parallel.
-            ExecutorService pool = Executors.newFixedThreadPool(USERS);
-            List<Future<?>> sent = new ArrayList<>();
-            for (String user : users) {
-                sent.add(pool.submit(() -> {
-                    for (int seq = 0; seq < 50; seq++) {
-                        post(user, "/api/v1/actions", purchase(seq));
-                    }
-                    post(user, "/api/v1/actions:batch", "{\"actions\":[" + IntStream.range(50, 100).mapToObj(this::purchase)
-                            .collect(Collectors.joining(",")) + "]}");
-                    return null;
-                }));
-            }
-            for (Future<?> f : sent) {
-                f.get();
-            }
-            pool.shutdown();
+            perUser(user -> {
+                for (int seq = 0; seq < 50; seq++) {
+                    post(user, "/api/v1/actions", purchase(seq));
+                }
+                post(user, "/api/v1/actions:batch", "{\"actions\":[" + IntStream.range(50, 100).mapToObj(this::purchase)
+                        .collect(Collectors.joining(",")) + "]}");
+            }).awaitAll();
             users.forEach(u -> purchases.merge(u, 100, Integer::sum));
             int[] ours = {0};
             published.addAll(probe.readUntil(r -> purchases.containsKey(r.key()) && ++ours[0] == 1000, Duration.ofSeconds(60)).stream()
@@ -152,23 +143,15 @@ class EventBackboneIT {
     void consumersKilledMidStreamLoseNothingAndDoubleNothing() throws Exception {
         ServiceInstances.Instance billing = services.instance(MeshService.BILLING, 0);
         ServiceInstances.Instance analytics = services.instance(MeshService.ANALYTICS, 0);
-        ExecutorService pool = Executors.newFixedThreadPool(USERS);
-        List<Future<?>> sent = new ArrayList<>();
-        for (String user : users) {
-            sent.add(pool.submit(() -> {
-                for (int seq = 0; seq < 30; seq++) {
-                    post(user, "/api/v1/actions", purchase(seq));
-                }
-                return null;
-            }));
-        }
+        Senders sending = perUser(user -> {
+            for (int seq = 0; seq < 30; seq++) {
+                post(user, "/api/v1/actions", purchase(seq));
+            }
+        });
         Thread.sleep(300); // let the stream start flowing, then crash both kinds of inbox
         services.kill(billing);
         services.kill(analytics);
-        for (Future<?> f : sent) {
-            f.get();
-        }
-        pool.shutdown();
+        sending.awaitAll();
         users.forEach(u -> purchases.merge(u, 30, Integer::sum));
         services.start(billing, line -> System.out.println("[mesh] " + line));
         services.start(analytics, line -> System.out.println("[mesh] " + line));
@@ -181,24 +164,16 @@ class EventBackboneIT {
     void aBrokerRestartMidStreamLosesNothingAcceptedAndAppliesNothingTwice() throws Exception {
         Map<String, List<String>> accepted = new java.util.concurrent.ConcurrentHashMap<>();
         try (KafkaProbe probe = KafkaProbe.on(Topics.USER_ACTIONS)) {
-            ExecutorService pool = Executors.newFixedThreadPool(USERS);
-            List<Future<?>> sent = new ArrayList<>();
-            for (String user : users) {
-                sent.add(pool.submit(() -> {
-                    for (int seq = 0; seq < 40; seq++) {
-                        // During the outage the gateway answers 503; a client would retry, this one moves on.
-                        tryPost(user, purchase(seq)).ifPresent(id -> accepted.computeIfAbsent(user, u -> new ArrayList<>()).add(id));
-                    }
-                    return null;
-                }));
-            }
+            Senders sending = perUser(user -> {
+                for (int seq = 0; seq < 40; seq++) {
+                    // During the outage the gateway answers 503; a client would retry, this one moves on.
+                    tryPost(user, purchase(seq)).ifPresent(id -> accepted.computeIfAbsent(user, u -> new ArrayList<>()).add(id));
+                }
+            });
             Thread.sleep(300);
             stack.component("kafka").stop();
             TestStack.ensureRunning("kafka");
-            for (Future<?> f : sent) {
-                f.get();
-            }
-            pool.shutdown();
+            sending.awaitAll();
             Map<String, String> markers = new HashMap<>();
             for (String user : users) {
                 Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
@@ -223,18 +198,29 @@ class EventBackboneIT {
 
     /** The event id of an accepted action, or empty when the gateway answered 503. */
     private java.util.Optional<String> tryPost(String user, String body) {
+        HttpResponse<String> response = send(user, "/api/v1/actions", body);
+        if (response.statusCode() == 202) {
+            return java.util.Optional.of(response.body().replaceAll(".*\"eventId\":\"([^\"]+)\".*", "$1"));
+        }
+        if (response.statusCode() == 503) {
+            return java.util.Optional.empty();
+        }
+        throw new AssertionError("POST answered " + response.statusCode() + ": " + response.body());
+    }
+
+    private void post(String user, String path, String body) {
+        HttpResponse<String> response = send(user, path, body);
+        if (response.statusCode() != 202) {
+            throw new AssertionError("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+
+    private HttpResponse<String> send(String user, String path, String body) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/actions"))
+            return http.send(HttpRequest.newBuilder(URI.create(gateway + path))
                     .header("Authorization", "Bearer " + Tokens.forTests(user, false))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 202) {
-                return java.util.Optional.of(response.body().replaceAll(".*\"eventId\":\"([^\"]+)\".*", "$1"));
-            }
-            if (response.statusCode() == 503) {
-                return java.util.Optional.empty();
-            }
-            throw new AssertionError("POST answered " + response.statusCode() + ": " + response.body());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -247,20 +233,22 @@ class EventBackboneIT {
         return "{\"type\":\"purchase\",\"attributes\":{\"sku\":\"" + seq + "\"}}";
     }
 
-    private void post(String user, String path, String body) {
-        try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway + path))
-                    .header("Authorization", "Bearer " + Tokens.forTests(user, false))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 202) {
-                throw new AssertionError("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+    /** One sender per user, all at once. */
+    private Senders perUser(java.util.function.Consumer<String> work) {
+        ExecutorService pool = Executors.newFixedThreadPool(USERS);
+        return new Senders(pool, users.stream().<Future<?>>map(user -> pool.submit(() -> work.accept(user))).toList());
+    }
+
+    /** Running senders; {@link #awaitAll} waits for every one and rethrows the first failure. */
+    private record Senders(ExecutorService pool, List<Future<?>> futures) {
+        void awaitAll() throws Exception {
+            try {
+                for (Future<?> future : futures) {
+                    future.get();
+                }
+            } finally {
+                pool.shutdown();
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
