@@ -73,6 +73,10 @@ class CountedEventsTest {
                 .body("series[0].counts.'action.purchase'", equalTo(1));
         admin().get("/api/v1/analytics/users/" + alice).then().statusCode(200)
                 .body("counts.'action.purchase'", equalTo(1)).body("counts.'action.view'", equalTo(1));
+        // A user reads their own counts (task-service's report does so on their behalf), not another's.
+        given().header("X-Mesh-User", alice).get("/api/v1/analytics/users/" + alice).then().statusCode(200)
+                .body("counts.'action.purchase'", equalTo(1));
+        given().header("X-Mesh-User", "mallory").get("/api/v1/analytics/users/" + alice).then().statusCode(403);
     }
 
     @Test

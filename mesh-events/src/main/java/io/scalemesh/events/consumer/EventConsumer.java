@@ -16,7 +16,7 @@ import io.smallrye.mutiny.Uni;
  * outcome. While a dependency is out (see {@link Failures}) the effect is retried without limit,
  * backing off to {@link #MAX_OUTAGE_BACKOFF}: the consumer waits and Kafka holds the backlog. A
  * message that can never succeed (invalid), or that fails by itself {@code maxAttempts} times,
- * fails the returned Uni; the channel's dead-letter-queue strategy then sends it to
+ * (or that its handler gives up on with a {@link DeadLetterException}) fails the returned Uni; the channel's dead-letter-queue strategy then sends it to
  * {@code <topic>.dlq} with the reason in its headers, and the consumer carries on with the next.
  *
  * <p>Metrics: {@code scalemesh_events_consumed_total}, {@code scalemesh_events_deduplicated_total},
@@ -54,7 +54,7 @@ public final class EventConsumer {
         return Uni.createFrom().deferred(() -> effect.apply(event))
                 .onFailure(Failures::isOutage).invoke(outage -> LOG.warnf("%s: waiting for a dependency to return (%s)", consumer, outage.toString()))
                 .onFailure(Failures::isOutage).retry().withBackOff(firstBackoff, MAX_OUTAGE_BACKOFF).indefinitely()
-                .onFailure(failure -> !(failure instanceof InvalidEventException))
+                .onFailure(failure -> !(failure instanceof InvalidEventException || failure instanceof DeadLetterException))
                 .retry().withBackOff(firstBackoff, firstBackoff.multipliedBy(32)).atMost(maxAttempts - 1L)
                 .onItem().invoke(applied -> count(applied ? "scalemesh.events.consumed" : "scalemesh.events.deduplicated", consumer, topic))
                 .onFailure().invoke(failure -> {

@@ -17,6 +17,9 @@ final class Failures {
     }
 
     static boolean isOutage(Throwable failure) {
+        if (failure instanceof DeadLetterException) {
+            return false; // the handler's final word, even if its reason mentions a refused connection
+        }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof IOException || t instanceof TimeoutException || t instanceof io.smallrye.mutiny.TimeoutException) {
                 return true; // includes ConnectException, SocketException, ClosedChannelException

@@ -66,6 +66,10 @@ public record Problem(String type, String title, int status, String detail, Stri
         return of(403, "forbidden", "Not allowed", detail);
     }
 
+    public static Problem notFound(String detail) {
+        return of(404, "not-found", "Not Found", detail);
+    }
+
     public static Problem tooLarge(String detail) {
         return of(413, "payload-too-large", "The body is too large", detail);
     }

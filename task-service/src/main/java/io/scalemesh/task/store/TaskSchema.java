@@ -1,0 +1,27 @@
+package io.scalemesh.task.store;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.StartupEvent;
+import io.scalemesh.events.pg.SchemaMigrator;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/** Brings the task database to the current schema before the API, the relay and the workers start. */
+@ApplicationScoped
+public class TaskSchema {
+
+    private static final Logger LOG = Logger.getLogger(TaskSchema.class);
+
+    void migrate(@Observes @Priority(1) StartupEvent startup, Pool pool) {
+        int applied = SchemaMigrator.migrate(pool, List.of(
+                        SchemaMigrator.Migration.resource("task", 1, "tasks and outbox", "db/task/V1__tasks.sql")))
+                .await().atMost(Duration.ofSeconds(60));
+        LOG.infof("task schema up to date (%d migrations applied now)", applied);
+    }
+}
