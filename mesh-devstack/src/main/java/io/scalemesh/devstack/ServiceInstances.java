@@ -23,10 +23,17 @@ public final class ServiceInstances {
     private final StackSettings settings;
     private final DevStack stack;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final Map<String, String> extraEnvironment = new HashMap<>();
 
     public ServiceInstances(DevStack stack) {
         this.stack = stack;
         this.settings = stack.settings();
+    }
+
+    /** Settings (environment variables) for every instance started from now on, e.g. a system test's limits. */
+    public ServiceInstances withEnvironment(Map<String, String> environment) {
+        extraEnvironment.putAll(environment);
+        return this;
     }
 
     /** One running (or expected) instance of a service. */
@@ -93,11 +100,14 @@ public final class ServiceInstances {
         env.put("QUARKUS_HTTP_PORT", Integer.toString(instance.port()));
         env.put("MESH_INSTANCE", instance.name());
         env.put("MESH_STATE_DIR", settings.stateDir().toString());
+        env.putAll(extraEnvironment);
         for (MeshService service : MeshService.values()) {
-            // Every instance of every service, for the gateway's load balancer.
-            env.put("MESH_INSTANCES_" + service.name(), String.join(",", all.stream()
-                    .filter(i -> i.service() == service)
-                    .map(i -> StackSettings.HOST + ":" + i.port()).toList()));
+            // Every instance of every service, for the gateway's load balancer; a service not started
+            // here is expected where its first instance would listen.
+            List<String> addresses = all.stream().filter(i -> i.service() == service)
+                    .map(i -> StackSettings.HOST + ":" + i.port()).toList();
+            env.put("MESH_INSTANCES_" + service.name(), addresses.isEmpty()
+                    ? StackSettings.HOST + ":" + instance(service, 0).port() : String.join(",", addresses));
         }
         Process process = Processes.spawn(command, instance.log(), env);
         Processes.writePid(instance.pidFile(), process.pid());

@@ -1,5 +1,7 @@
 package io.scalemesh.gateway.routing;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +25,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
@@ -59,6 +62,10 @@ public class BackendProxy {
 
     private HttpClient client;
     private final Map<String, AtomicInteger> cursors = new ConcurrentHashMap<>();
+    /** Passive health: an instance that failed is tried last until then (System.nanoTime). */
+    private final Map<String, Long> downUntil = new ConcurrentHashMap<>();
+    private static final Duration DOWN_FOR = Duration.ofSeconds(5);
+    private static final Set<HttpMethod> SAFE_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
     void register(@Observes Router router) {
         client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setMaxPoolSize(200)
@@ -90,8 +97,19 @@ public class BackendProxy {
     }
 
     private void forward(RoutingContext ctx, String route, SecurityIdentity identity) {
+        forward(ctx, route, identity, candidates(route), 0);
+    }
+
+    /**
+     * Tries the route's instances in turn. An instance that refuses the connection has received
+     * nothing, so any request moves on to the next; one that fails after the request went out is
+     * retried elsewhere only for a safe method (GET, HEAD, OPTIONS), whose repetition changes nothing.
+     */
+    private void forward(RoutingContext ctx, String route, SecurityIdentity identity, List<String> candidates, int index) {
         HttpServerRequest in = ctx.request();
-        String[] target = pick(route).split(":");
+        String instance = candidates.get(index);
+        boolean last = index + 1 >= candidates.size();
+        String[] target = instance.split(":");
         RequestOptions options = new RequestOptions().setMethod(in.method()).setHost(target[0])
                 .setPort(Integer.parseInt(target[1])).setURI(in.uri());
         client.request(options).onSuccess(out -> {
@@ -100,8 +118,47 @@ public class BackendProxy {
             out.putHeader(MeshIdentity.ROLES_HEADER, String.join(",", identity.getRoles()));
             out.putHeader("X-Forwarded-For", in.remoteAddress() == null ? "" : in.remoteAddress().host());
             out.putHeader("X-Forwarded-Proto", in.scheme());
-            out.send(in).onSuccess(response -> relay(ctx, response)).onFailure(e -> unavailable(ctx, route, e));
-        }).onFailure(e -> unavailable(ctx, route, e));
+            out.send(in).onSuccess(response -> {
+                downUntil.remove(instance);
+                relay(ctx, response);
+            }).onFailure(e -> {
+                markDown(instance, e);
+                if (!last && SAFE_METHODS.contains(in.method()) && !ctx.response().headWritten()) {
+                    forward(ctx, route, identity, candidates, index + 1);
+                } else {
+                    unavailable(ctx, route, e);
+                }
+            });
+        }).onFailure(e -> {
+            markDown(instance, e);
+            if (last) {
+                unavailable(ctx, route, e);
+            } else {
+                forward(ctx, route, identity, candidates, index + 1);
+            }
+        });
+    }
+
+    /** The route's instances in round-robin order, those recently failed last. */
+    private List<String> candidates(String route) {
+        List<String> instances = backends.route().get(route).instances();
+        int start = Math.floorMod(cursors.computeIfAbsent(route, r -> new AtomicInteger()).getAndIncrement(), instances.size());
+        List<String> healthy = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        long now = System.nanoTime();
+        for (int i = 0; i < instances.size(); i++) {
+            String instance = instances.get((start + i) % instances.size());
+            Long until = downUntil.get(instance);
+            (until != null && until - now > 0 ? failed : healthy).add(instance);
+        }
+        healthy.addAll(failed);
+        return healthy;
+    }
+
+    private void markDown(String instance, Throwable cause) {
+        if (downUntil.put(instance, System.nanoTime() + DOWN_FOR.toNanos()) == null) {
+            LOG.warnf("backend %s failed (%s); it goes last for %d s", instance, cause.toString(), DOWN_FOR.toSeconds());
+        }
     }
 
     private void relay(RoutingContext ctx, HttpClientResponse response) {
@@ -112,12 +169,6 @@ public class BackendProxy {
             out.setChunked(true);
         }
         response.pipeTo(out);
-    }
-
-    private String pick(String route) {
-        List<String> instances = backends.route().get(route).instances();
-        int next = cursors.computeIfAbsent(route, r -> new AtomicInteger()).getAndIncrement();
-        return instances.get(Math.floorMod(next, instances.size()));
     }
 
     private static void copyHeaders(MultiMap from, MultiMap to) {
