@@ -43,7 +43,7 @@ public final class MeshCli {
         int at = args.indexOf("--profile");
         if (at >= 0) {
             if (at + 1 >= args.size()) {
-                throw new IllegalArgumentException("--profile needs one of dev, test, e2e");
+                throw new IllegalArgumentException("--profile needs one of dev, test, e2e, bench");
             }
             profile = StackSettings.Profile.of(args.get(at + 1));
             args.remove(at + 1);

@@ -20,7 +20,7 @@ public final class StackSettings {
 
     /** Ports of a profile are the dev ports plus its offset. */
     public enum Profile {
-        DEV(0), TEST(10_000), E2E(20_000);
+        DEV(0), TEST(10_000), E2E(20_000), BENCH(30_000);
 
         final int portOffset;
 

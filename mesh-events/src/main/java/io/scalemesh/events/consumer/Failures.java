@@ -25,7 +25,8 @@ final class Failures {
                 return true; // includes ConnectException, SocketException, ClosedChannelException
             }
             String type = t.getClass().getName();
-            if (type.endsWith("ClosedConnectionException") || type.endsWith("ConnectTimeoutException")) {
+            if (type.endsWith("ClosedConnectionException") || type.endsWith("ConnectTimeoutException")
+                    || type.endsWith("ConnectionPoolTooBusyException")) { // a saturated pool drains by itself
                 return true;
             }
             String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);

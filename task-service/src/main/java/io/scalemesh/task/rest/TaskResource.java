@@ -102,6 +102,11 @@ public class TaskResource {
         String hash = idempotencyKey == null ? null : sha256(body);
         return store.accept(id, caller.userId(), task.type().name(), task.input(), idempotencyKey, hash,
                         EventCodec.encode(requested), traceparent())
+                // More accepts waiting for a connection than the pool queues: refuse now, before
+                // a backlog of requests exhausts the heap.
+                .onFailure(f -> f.getClass().getSimpleName().equals("ConnectionPoolTooBusyException"))
+                .transform(f -> new ProblemException(Problem.unavailable("the task store is saturated; nothing was queued, retry shortly"),
+                        Map.of("Retry-After", "1")))
                 .map(accepted -> {
                     if (accepted.replayed() && !accepted.requestHash().equals(hash)) {
                         throw new ProblemException(Problem.of(422, "idempotency-key-reused", "The key was used for another request",

@@ -1,0 +1,244 @@
+package io.scalemesh.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import io.scalemesh.devstack.DevStack;
+import io.scalemesh.devstack.MeshService;
+import io.scalemesh.devstack.ServiceInstances;
+import io.scalemesh.devstack.StackSettings;
+
+/**
+ * task-service under load, on the bench profile's own devstack: (1) the accept rate and latency
+ * of {@code POST /api/v1/tasks} at a constant rate, on an API-only instance; (2) how fast workers
+ * drain what was accepted, with one worker instance and then two; (3) a spike of ten times the
+ * drain rate for ten seconds: what is accepted or shed, and the queue depth until it drains.
+ * Writes {@code bench/reports/<date>/tasks.md}, {@code tasks.json} and {@code tasks-depth.svg}.
+ * {@code --smoke} runs every phase briefly, to keep the harness working (numbers, not targets).
+ */
+public final class TaskBench {
+
+    private static final Pattern DEPTH = Pattern.compile("^scalemesh_task_queue_depth\\{[^}]*} ([0-9.E]+)$", Pattern.MULTILINE);
+    private static final String SUM_100 = "{\"type\":\"sum\",\"input\":{\"numbers\":["
+            + IntStream.rangeClosed(1, 100).mapToObj(Integer::toString).collect(Collectors.joining(",")) + "]}}";
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Map<String, Object> results = new LinkedHashMap<>();
+    private final List<String> lines = new ArrayList<>();
+    private final List<long[]> depthSeries = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        boolean smoke = List.of(args).contains("--smoke");
+        new TaskBench().run(smoke);
+    }
+
+    private void run(boolean smoke) throws Exception {
+        double acceptRate = smoke ? 200 : 5000;
+        Duration acceptFor = Duration.ofSeconds(smoke ? 3 : 20);
+        DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
+        String loadBefore = loadAverage();
+        stack.up(line -> System.out.println("[bench] " + line));
+        Map<String, String> common = Map.of("MESH_TASK_DEPTH_REFRESH", "0.25s", "MESH_TASK_MAX_QUEUE_DEPTH", "1000000");
+        ServiceInstances api = new ServiceInstances(stack).withEnvironment(common).withEnvironment(Map.of("MESH_TASK_ROLE", "api"));
+        ServiceInstances workers = new ServiceInstances(stack).withEnvironment(common).withEnvironment(Map.of("MESH_TASK_ROLE", "worker"));
+        try {
+            api.up(Map.of(MeshService.TASK, 1), line -> System.out.println("[bench] " + line));
+            String base = "http://127.0.0.1:" + api.instance(MeshService.TASK, 0).port();
+            OpenLoad load = new OpenLoad();
+
+            // 1. Accept: warm the JVM, then a constant rate.
+            load.run(smoke ? 100 : 1000, Duration.ofSeconds(smoke ? 1 : 10), i -> submit(base, "bench-" + (i % 50)));
+            OpenLoad.Result accept = load.run(acceptRate, acceptFor, i -> submit(base, "bench-" + (i % 50)));
+            results.put("accept", accept);
+            lines.add(String.format(Locale.ROOT, "| accept (API-only instance, sum of 100 numbers) | %.0f/s offered for %.0f s | %.0f 202/s | p50 %.1f ms, p99 %.1f ms, max %.1f ms | %s, %d errors |",
+                    accept.targetRate(), accept.seconds(), accept.rate(202), accept.p50() / 1000.0, accept.p99() / 1000.0,
+                    accept.max() / 1000.0, accept.statuses(), accept.errors()));
+
+            // 2. Drain with one worker, then two.
+            long queued = awaitDepthSettled(base);
+            workers.up(Map.of(MeshService.TASK, 2), line -> System.out.println("[bench] " + line));
+            double oneWorker = drainRate(base, Duration.ofSeconds(smoke ? 2 : 15), Duration.ofSeconds(2));
+            workers.up(Map.of(MeshService.TASK, 3), line -> System.out.println("[bench] " + line));
+            double twoWorkers = drainRate(base, Duration.ofSeconds(smoke ? 2 : 15), Duration.ofSeconds(5));
+            results.put("queuedBeforeDrain", queued);
+            results.put("completionRateOneWorker", oneWorker);
+            results.put("completionRateTwoWorkers", twoWorkers);
+            lines.add(String.format(Locale.ROOT, "| completion, 1 worker instance (2 consumers) | %d queued | %.0f tasks/s | | |", queued, oneWorker));
+            lines.add(String.format(Locale.ROOT, "| completion, 2 worker instances | | %.0f tasks/s | | |", twoWorkers));
+            awaitDepth(base, 0, Duration.ofMinutes(smoke ? 2 : 10));
+
+            // 3. A spike of 10× the drain rate for 10 s; the queue absorbs it, the workers drain it.
+            double sustainable = Math.max(twoWorkers, 10);
+            double spikeRate = Math.min(sustainable * 10, smoke ? 500 : 20_000);
+            Duration spikeFor = Duration.ofSeconds(smoke ? 2 : 10);
+            long spikeStart = System.nanoTime();
+            Thread sampler = new Thread(() -> sample(base, spikeStart), "depth-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+            OpenLoad.Result spike = load.run(spikeRate, spikeFor, i -> submit(base, "spike-" + (i % 50)));
+            long peak = depthSeries.stream().mapToLong(p -> p[1]).max().orElse(0);
+            awaitDepth(base, 0, Duration.ofMinutes(smoke ? 2 : 10));
+            double drainSeconds = (System.nanoTime() - spikeStart) / 1e9 - spike.seconds();
+            sampler.interrupt();
+            results.put("spike", spike);
+            results.put("spikePeakDepth", peak);
+            results.put("spikeDrainSeconds", drainSeconds);
+            lines.add(String.format(Locale.ROOT, "| spike (10× drain rate, 2 workers) | %.0f/s offered for %.0f s | %.0f 202/s | p50 %.1f ms, p99 %.1f ms | peak depth %d, drained %.1f s after the spike |",
+                    spike.targetRate(), spike.seconds(), spike.rate(202), spike.p50() / 1000.0, spike.p99() / 1000.0, peak, drainSeconds));
+        } finally {
+            workers.down(line -> System.out.println("[bench] " + line));
+            api.down(line -> System.out.println("[bench] " + line));
+            stack.down(line -> System.out.println("[bench] " + line));
+        }
+        write(smoke, loadBefore, loadAverage());
+    }
+
+    private HttpRequest submit(String base, String user) {
+        return OpenLoad.post(base + "/api/v1/tasks", SUM_100).header("X-Mesh-User", user).build();
+    }
+
+    private long depth(String base) {
+        try {
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = DEPTH.matcher(metrics);
+            return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** The depth once accepting has stopped and the count has caught up. */
+    private long awaitDepthSettled(String base) throws InterruptedException {
+        long last = -2;
+        while (true) {
+            Thread.sleep(500); // the gauge refreshes every 250 ms: two refreshes without change
+            long now = depth(base);
+            if (now == last) {
+                return now;
+            }
+            last = now;
+        }
+    }
+
+    /**
+     * Tasks finished per second over a window on the depth gauge, measured once the workers are
+     * under way (the depth has dropped, then {@code settle} more for a rebalance to finish).
+     */
+    private double drainRate(String base, Duration window, Duration settle) throws InterruptedException {
+        long initial = depth(base);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (depth(base) >= initial && initial > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(settle.toMillis());
+        long startDepth = depth(base);
+        long start = System.nanoTime();
+        long end = start + window.toNanos();
+        long depth = startDepth;
+        while (System.nanoTime() < end && depth > 0) {
+            Thread.sleep(250);
+            depth = depth(base);
+        }
+        return (startDepth - depth) / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private void awaitDepth(String base, long target, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (depth(base) > target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the queue did not drain within " + timeout);
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    private void sample(String base, long start) {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                long depth = depth(base);
+                synchronized (depthSeries) {
+                    depthSeries.add(new long[] {(System.nanoTime() - start) / 1_000_000, depth});
+                }
+                Thread.sleep(250);
+            }
+        } catch (InterruptedException e) {
+            // done
+        }
+    }
+
+    private void write(boolean smoke, String loadBefore, String loadAfter) throws IOException {
+        Path dir = StackSettings.of(StackSettings.Profile.BENCH).root().resolve("bench/reports").resolve(LocalDate.now().toString());
+        Files.createDirectories(dir);
+        String name = smoke ? "tasks-smoke" : "tasks";
+        StringBuilder md = new StringBuilder("# task-service benchmark" + (smoke ? " (smoke: short, numbers only)" : "") + "\n\n");
+        md.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores; load average before ")
+                .append(loadBefore).append(", after ").append(loadAfter).append(". Load generator on the same machine.\n\n");
+        md.append("Command: `./mesh bench tasks").append(smoke ? " --smoke" : "").append("`\n\n");
+        md.append("| scenario | load | throughput | latency | notes |\n|---|---|---|---|---|\n");
+        lines.forEach(l -> md.append(l).append('\n'));
+        md.append("\nQueue depth during the spike: ").append(name).append("-depth.svg\n");
+        Files.writeString(dir.resolve(name + ".md"), md);
+        Files.writeString(dir.resolve(name + ".json"), json(results));
+        Files.writeString(dir.resolve(name + "-depth.svg"), svg());
+        System.out.println(md);
+        System.out.println("[bench] report: " + dir.resolve(name + ".md"));
+    }
+
+    private String svg() {
+        List<long[]> points;
+        synchronized (depthSeries) {
+            points = new ArrayList<>(depthSeries);
+        }
+        long maxT = Math.max(1, points.stream().mapToLong(p -> p[0]).max().orElse(1));
+        long maxD = Math.max(1, points.stream().mapToLong(p -> p[1]).max().orElse(1));
+        String polyline = points.stream().filter(p -> p[1] >= 0)
+                .map(p -> String.format(Locale.ROOT, "%.1f,%.1f", 50 + 700.0 * p[0] / maxT, 350 - 300.0 * p[1] / maxD))
+                .collect(Collectors.joining(" "));
+        return "<svg xmlns='http://www.w3.org/2000/svg' width='800' height='400'>"
+                + "<rect width='800' height='400' fill='white'/>"
+                + "<line x1='50' y1='350' x2='750' y2='350' stroke='black'/><line x1='50' y1='50' x2='50' y2='350' stroke='black'/>"
+                + "<text x='400' y='390' text-anchor='middle'>seconds since the spike began (max " + (maxT / 1000.0) + ")</text>"
+                + "<text x='55' y='45'>queue depth (max " + maxD + ")</text>"
+                + "<polyline fill='none' stroke='steelblue' stroke-width='2' points='" + polyline + "'/></svg>\n";
+    }
+
+    private static String json(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            return map.entrySet().stream().map(e -> "\"" + e.getKey() + "\": " + json(e.getValue()))
+                    .collect(Collectors.joining(", ", "{", "}"));
+        }
+        if (value instanceof OpenLoad.Result r) {
+            return json(new LinkedHashMap<String, Object>(Map.of("targetRate", r.targetRate(), "seconds", r.seconds(), "sent", r.sent(),
+                    "statuses", r.statuses(), "errors", r.errors(), "p50Micros", r.p50(), "p99Micros", r.p99(), "maxMicros", r.max())));
+        }
+        return value instanceof Number ? value.toString() : "\"" + value + "\"";
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+", 4)[0];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
