@@ -29,7 +29,7 @@ check "up prints an example request" grep -q "curl -s http://localhost:$E2E_GATE
 
 status_out=$(./mesh status --profile e2e)
 echo "$status_out"
-for name in redis postgres-0 postgres-0-replica kafka api-gateway-0 profile-service-0 profile-service-1 \
+for name in redis postgres-0 postgres-0-replica postgres-1 postgres-1-replica kafka api-gateway-0 profile-service-0 profile-service-1 \
             task-service-0 notification-service-0 analytics-service-0 billing-service-0; do
   check "status shows $name up with a pid and memory" \
     grep -Eq "^$name +up +[0-9]+ +[0-9]+ +[0-9]+$" <<<"$status_out"

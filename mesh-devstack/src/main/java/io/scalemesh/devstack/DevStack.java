@@ -99,6 +99,11 @@ public final class DevStack {
         config.put("quarkus.redis.hosts", settings.redisUrl());
         config.put("mesh.postgres.url", settings.postgresUrl(0));
         config.put("mesh.postgres.replica-url", settings.postgresReplicaUrl(0));
+        for (int server = 1; server < settings.postgresServers(); server++) {
+            // The sharded profile store spreads over every server: mesh.postgres.url-1, ...
+            config.put("mesh.postgres.url-" + server, settings.postgresUrl(server));
+            config.put("mesh.postgres.replica-url-" + server, settings.postgresReplicaUrl(server));
+        }
         config.put("quarkus.datasource.username", StackSettings.DB_USER);
         config.put("quarkus.datasource.password", StackSettings.DB_PASSWORD);
         config.put("mesh.jwt.public-key-location", JwtKeys.of(settings).publicKeyFile().toString());

@@ -117,9 +117,12 @@ public final class StackSettings {
         return HOST + ":" + kafkaPort();
     }
 
-    /** Physical PostgreSQL servers; each is a primary with one streaming replica. */
+    /**
+     * Physical PostgreSQL servers; each is a primary with one streaming replica. Two by default, so
+     * the profile-service's logical shards really spread over more than one server.
+     */
     public int postgresServers() {
-        return Integer.parseInt(value("postgres.servers", "1"));
+        return Integer.parseInt(value("postgres.servers", "2"));
     }
 
     /** Server i's primary listens on {@code postgres.port + 10*i}, its replica one port above. */

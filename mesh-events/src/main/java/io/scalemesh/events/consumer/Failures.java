@@ -11,12 +11,12 @@ import java.util.concurrent.TimeoutException;
  * returns, so the consumer waits for it; dead-lettering would take every event of the outage out
  * of the stream. Anything else is the message's own failure and gets bounded retries.
  */
-final class Failures {
+public final class Failures {
 
     private Failures() {
     }
 
-    static boolean isOutage(Throwable failure) {
+    public static boolean isOutage(Throwable failure) {
         if (failure instanceof DeadLetterException) {
             return false; // the handler's final word, even if its reason mentions a refused connection
         }

@@ -1,0 +1,83 @@
+package io.scalemesh.profile.messaging;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.scalemesh.events.EventCodec;
+import io.scalemesh.events.EventData;
+import io.scalemesh.events.EventEnvelope;
+import io.scalemesh.events.EventTypes;
+import io.scalemesh.events.Topics;
+import io.scalemesh.events.consumer.EventConsumer;
+import io.scalemesh.events.http.Problem;
+import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.profile.cache.ProfileCache;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * {@code profile.changed}: every write publishes it, and every instance consumes it (each in its
+ * own consumer group, see application.properties) to drop what its cache holds for the user.
+ *
+ * <p>A write publishes <em>before</em> its transaction commits and fails if the broker does not
+ * acknowledge: no committed write is ever without its event. An event whose write then fails to
+ * commit only costs a cache miss, since an invalidation of something that did not change is harmless.
+ */
+@ApplicationScoped
+public class ProfileEvents {
+
+    private static final String SOURCE = "/profile-service";
+
+    private final MutinyEmitter<String> emitter;
+    private final ProfileCache cache;
+    private final EventConsumer consumer;
+    private final MeterRegistry registry;
+    private final Duration timeout;
+
+    @Inject
+    public ProfileEvents(@Channel("profile-changed-out") MutinyEmitter<String> emitter, ProfileCache cache, EventConsumer consumer,
+            MeterRegistry registry, @ConfigProperty(name = "mesh.profile.publish-timeout", defaultValue = "5s") Duration timeout) {
+        this.emitter = emitter;
+        this.cache = cache;
+        this.consumer = consumer;
+        this.registry = registry;
+        this.timeout = timeout;
+    }
+
+    /** Publishes the change with acks=all; a broker that does not answer in time is a 503 (and the write rolls back). */
+    public Uni<Void> publish(String userId, String change, long version) {
+        EventEnvelope event = EventEnvelope.create(EventTypes.PROFILE_CHANGED, SOURCE, userId,
+                new EventData.ProfileChanged(change, version).toJson());
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("content-type", EventEnvelope.CONTENT_TYPE.getBytes(StandardCharsets.UTF_8));
+        Message<String> message = Message.of(EventCodec.encode(event))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(userId).withHeaders(headers).build());
+        return Uni.createFrom().deferred(() -> emitter.sendMessage(message))
+                .ifNoItem().after(timeout).fail()
+                .onItem().invoke(() -> registry.counter("scalemesh.events.published", "service", "profile-service",
+                        "topic", Topics.PROFILE_CHANGED).increment())
+                .onFailure().transform(cause -> new ProblemException(
+                        Problem.unavailable("the event broker did not acknowledge the change in time; nothing was written, retry later"),
+                        Map.of("Retry-After", "5")));
+    }
+
+    /** Every instance: the user's cached document is outdated up to the event's version. */
+    @Incoming("profile-changed")
+    public Uni<Void> onChanged(String payload) {
+        return consumer.handle("profile-cache", Topics.PROFILE_CHANGED, payload, event -> {
+            EventData.ProfileChanged changed = EventCodec.profileChanged(event);
+            return cache.invalidate(event.subject(), changed.version(), "event").replaceWith(true);
+        });
+    }
+}

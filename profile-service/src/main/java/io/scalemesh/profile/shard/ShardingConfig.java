@@ -1,0 +1,48 @@
+package io.scalemesh.profile.shard;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The physical PostgreSQL servers and which logical shards each holds. */
+@ConfigMapping(prefix = "mesh.profile.db")
+public interface ShardingConfig {
+
+    /** Logical shards. Fixed for the life of the data: changing it re-hashes every user. */
+    @WithDefault("64")
+    int shards();
+
+    /** Server name (used in consistency tokens and metrics) → its endpoints and shards. */
+    Map<String, Server> servers();
+
+    /** Connections per pool (each primary and each replica has its own pool). */
+    @WithDefault("10")
+    int poolSize();
+
+    /** Requests that may wait for a connection before a read or write is refused at once. */
+    @WithDefault("500")
+    int maxWaitQueue();
+
+    /** How long a replica that failed a query is left out of the rotation. */
+    @WithDefault("5s")
+    Duration replicaDownFor();
+
+    /** Timeout of one query, so a hung server fails a request instead of holding it. */
+    @WithDefault("5s")
+    Duration queryTimeout();
+
+    interface Server {
+        /** postgresql://host:port/database of the primary: all writes, and reads no replica can serve. */
+        String primary();
+
+        /** The streaming replicas, read round-robin. */
+        Optional<List<String>> replicas();
+
+        /** The logical shards held here: ranges ("0-31") or single shards, comma-separated. */
+        List<String> shards();
+    }
+}
