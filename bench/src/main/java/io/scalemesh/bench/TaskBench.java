@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +51,7 @@ public final class TaskBench {
         double acceptRate = smoke ? 200 : 5000;
         Duration acceptFor = Duration.ofSeconds(smoke ? 3 : 20);
         DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
-        String loadBefore = loadAverage();
+        String loadBefore = BenchReport.loadAverage();
         stack.up(line -> System.out.println("[bench] " + line));
         Map<String, String> common = Map.of("MESH_TASK_DEPTH_REFRESH", "0.25s", "MESH_TASK_MAX_QUEUE_DEPTH", "1000000");
         ServiceInstances api = new ServiceInstances(stack).withEnvironment(common).withEnvironment(Map.of("MESH_TASK_ROLE", "api"));
@@ -106,7 +105,7 @@ public final class TaskBench {
             api.down(line -> System.out.println("[bench] " + line));
             stack.down(line -> System.out.println("[bench] " + line));
         }
-        write(smoke, loadBefore, loadAverage());
+        write(smoke, loadBefore, BenchReport.loadAverage());
     }
 
     private HttpRequest submit(String base, String user) {
@@ -187,18 +186,16 @@ public final class TaskBench {
     }
 
     private void write(boolean smoke, String loadBefore, String loadAfter) throws IOException {
-        Path dir = StackSettings.of(StackSettings.Profile.BENCH).root().resolve("bench/reports").resolve(LocalDate.now().toString());
-        Files.createDirectories(dir);
+        Path dir = BenchReport.directory();
         String name = smoke ? "tasks-smoke" : "tasks";
         StringBuilder md = new StringBuilder("# task-service benchmark" + (smoke ? " (smoke: short, numbers only)" : "") + "\n\n");
-        md.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores; load average before ")
-                .append(loadBefore).append(", after ").append(loadAfter).append(". Load generator on the same machine.\n\n");
+        md.append(BenchReport.machine(loadBefore, loadAfter));
         md.append("Command: `./mesh bench tasks").append(smoke ? " --smoke" : "").append("`\n\n");
         md.append("| scenario | load | throughput | latency | notes |\n|---|---|---|---|---|\n");
         lines.forEach(l -> md.append(l).append('\n'));
         md.append("\nQueue depth during the spike: ").append(name).append("-depth.svg\n");
         Files.writeString(dir.resolve(name + ".md"), md);
-        Files.writeString(dir.resolve(name + ".json"), json(results));
+        Files.writeString(dir.resolve(name + ".json"), BenchReport.json(results));
         Files.writeString(dir.resolve(name + "-depth.svg"), svg());
         System.out.println(md);
         System.out.println("[bench] report: " + dir.resolve(name + ".md"));
@@ -220,25 +217,5 @@ public final class TaskBench {
                 + "<text x='400' y='390' text-anchor='middle'>seconds since the spike began (max " + (maxT / 1000.0) + ")</text>"
                 + "<text x='55' y='45'>queue depth (max " + maxD + ")</text>"
                 + "<polyline fill='none' stroke='steelblue' stroke-width='2' points='" + polyline + "'/></svg>\n";
-    }
-
-    private static String json(Object value) {
-        if (value instanceof Map<?, ?> map) {
-            return map.entrySet().stream().map(e -> "\"" + e.getKey() + "\": " + json(e.getValue()))
-                    .collect(Collectors.joining(", ", "{", "}"));
-        }
-        if (value instanceof OpenLoad.Result r) {
-            return json(new LinkedHashMap<String, Object>(Map.of("targetRate", r.targetRate(), "seconds", r.seconds(), "sent", r.sent(),
-                    "statuses", r.statuses(), "errors", r.errors(), "p50Micros", r.p50(), "p99Micros", r.p99(), "maxMicros", r.max())));
-        }
-        return value instanceof Number ? value.toString() : "\"" + value + "\"";
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+", 4)[0];
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 }

@@ -1,0 +1,218 @@
+package io.scalemesh.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.scalemesh.devstack.DevStack;
+import io.scalemesh.devstack.MeshService;
+import io.scalemesh.devstack.ServiceInstances;
+import io.scalemesh.devstack.StackSettings;
+
+/**
+ * profile-service reads, cached against uncached, in one run on the bench profile's own devstack:
+ * seeds users, then drives {@code GET /api/v1/profiles/<user>} for random users with wrk at a fixed
+ * connection count: with the cache warm (all users fit the instance's own tier), on a second
+ * instance whose own tier is off (every hit is a Redis hit), and with every read bypassing the
+ * cache ({@code Cache-Control: no-cache}: a replica read each time). Writes
+ * {@code bench/reports/<date>/profiles.md} and {@code profiles.json}.
+ */
+public final class ProfileBench {
+
+    /** One wrk run: closed loop, so throughput is what the service sustains at this concurrency. */
+    record Run(String mode, long requests, double seconds, long p50Micros, long p99Micros, long maxMicros, long errors, long non2xx) {
+        double perSecond() {
+            return requests / seconds;
+        }
+    }
+
+    private static final Pattern RESULT = Pattern.compile("RESULT requests=(\\d+) duration_us=(\\d+) p50_us=(\\d+) p99_us=(\\d+)"
+            + " max_us=(\\d+) errors=(\\d+) non2xx=(\\d+)");
+    private static final int CONNECTIONS = 16;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Path script;
+    private final int users;
+
+    ProfileBench(Path root, int users) {
+        this.script = root.resolve("bench/src/main/resources/wrk/profiles.lua");
+        this.users = users;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean smoke = List.of(args).contains("--smoke");
+        StackSettings settings = StackSettings.of(StackSettings.Profile.BENCH);
+        new ProfileBench(settings.root(), smoke ? 200 : 1000).run(smoke);
+    }
+
+    private void run(boolean smoke) throws Exception {
+        Duration warm = Duration.ofSeconds(smoke ? 2 : 5);
+        Duration measure = Duration.ofSeconds(smoke ? 3 : 15);
+        DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
+        String loadBefore = BenchReport.loadAverage();
+        stack.up(line -> System.out.println("[bench] " + line));
+        ServiceInstances services = new ServiceInstances(stack);
+        // Instance 1 keeps nothing in its own tier: what it serves from cache comes from Redis.
+        ServiceInstances redisOnly = new ServiceInstances(stack).withEnvironment(Map.of("MESH_PROFILE_CACHE_LOCAL_MAX_ENTRIES", "0"));
+        Map<String, Object> results = new LinkedHashMap<>();
+        List<Run> runs = new ArrayList<>();
+        Map<String, Double> cacheDuringCached = new LinkedHashMap<>();
+        try {
+            services.up(Map.of(MeshService.PROFILE, 1), line -> System.out.println("[bench] " + line));
+            redisOnly.up(Map.of(MeshService.PROFILE, 2), line -> System.out.println("[bench] " + line));
+            String base = "http://127.0.0.1:" + services.instance(MeshService.PROFILE, 0).port();
+            String viaRedis = "http://127.0.0.1:" + services.instance(MeshService.PROFILE, 1).port();
+            seed(base);
+            // Warm the JIT on both paths (and fill the cache), then measure each mode.
+            wrk(base, "warm-up cached", false, warm);
+            wrk(viaRedis, "warm-up Redis tier", false, warm);
+            wrk(base, "warm-up uncached", true, warm);
+            Map<String, Double> before = cacheCounters(base);
+            runs.add(wrk(base, "cached", false, measure));
+            Map<String, Double> after = cacheCounters(base);
+            after.forEach((name, value) -> cacheDuringCached.put(name, value - before.getOrDefault(name, 0.0)));
+            runs.add(wrk(base, "uncached (Cache-Control: no-cache)", true, measure));
+            runs.add(wrk(viaRedis, "cached in Redis only (instance tier off)", false, measure));
+        } finally {
+            redisOnly.down(line -> System.out.println("[bench] " + line));
+            services.down(line -> System.out.println("[bench] " + line));
+            stack.down(line -> System.out.println("[bench] " + line));
+        }
+        Run cached = runs.get(0);
+        Run uncached = runs.get(1);
+        double ratio = cached.perSecond() / uncached.perSecond();
+        double redisRatio = runs.get(2).perSecond() / uncached.perSecond();
+        double hits = cacheDuringCached.getOrDefault("hits", 0.0);
+        double hitRatio = hits / Math.max(1, hits + cacheDuringCached.getOrDefault("misses", 0.0));
+        results.put("users", users);
+        results.put("connections", CONNECTIONS);
+        results.put("seconds", measure.toSeconds());
+        for (Run run : runs) {
+            results.put(run.mode().split(" ")[0] + (run.mode().contains("Redis") ? "RedisTier" : ""), Map.of("requestsPerSecond", run.perSecond(), "p50Micros", run.p50Micros(),
+                    "p99Micros", run.p99Micros(), "maxMicros", run.maxMicros(), "errors", run.errors(), "non2xx", run.non2xx()));
+        }
+        results.put("throughputRatio", ratio);
+        results.put("redisTierThroughputRatio", redisRatio);
+        results.put("cacheHitRatioWhileCached", hitRatio);
+        write(smoke, results, runs, ratio, redisRatio, hitRatio, loadBefore, BenchReport.loadAverage());
+    }
+
+    /** PUTs the users' profiles, then waits until every one is readable from its shard's replica. */
+    private void seed(String base) throws Exception {
+        Semaphore inFlight = new Semaphore(32);
+        List<CompletableFuture<HttpResponse<Void>>> puts = new ArrayList<>();
+        for (int i = 0; i < users; i++) {
+            String user = "bench-" + i;
+            String body = "{\"displayName\": \"Bench user " + i + "\", \"email\": \"" + user + "@example.org\", \"bio\": \""
+                    + "x".repeat(200) + "\", \"preferences\": {\"theme\": \"dark\", \"lang\": \"en\", \"tz\": \"UTC\"}}";
+            inFlight.acquire();
+            puts.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/profiles/" + user)).header("X-Mesh-User", user)
+                            .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> inFlight.release()));
+        }
+        for (CompletableFuture<HttpResponse<Void>> put : puts) {
+            int status = put.get().statusCode();
+            if (status != 200 && status != 201) {
+                throw new IllegalStateException("seeding a profile answered " + status);
+            }
+        }
+        for (int i = 0; i < users; i++) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (get(base, "bench-" + i) != 200) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("bench-" + i + " never reached its replica");
+                }
+                Thread.sleep(20);
+            }
+        }
+        System.out.println("[bench] seeded " + users + " profiles");
+    }
+
+    private int get(String base, String user) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/profiles/" + user)).header("X-Mesh-User", user)
+                .header("Cache-Control", "no-cache").build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private Run wrk(String base, String mode, boolean bypass, Duration duration) throws IOException, InterruptedException {
+        List<String> command = List.of("wrk", "-t2", "-c" + CONNECTIONS, "-d" + duration.toSeconds() + "s", "--timeout", "5s",
+                "-s", script.toString(), base);
+        System.out.println("[bench] " + mode + ": " + (bypass ? "BENCH_BYPASS=1 " : "") + "BENCH_USERS=" + users + " " + String.join(" ", command));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("BENCH_USERS", Integer.toString(users));
+        builder.environment().put("BENCH_BYPASS", bypass ? "1" : "0");
+        Process wrk = builder.start();
+        String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (wrk.waitFor() != 0) {
+            throw new IllegalStateException("wrk failed:\n" + output);
+        }
+        Matcher m = RESULT.matcher(output);
+        if (!m.find()) {
+            throw new IllegalStateException("wrk printed no result:\n" + output);
+        }
+        Run run = new Run(mode, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) / 1e6, Long.parseLong(m.group(3)),
+                Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)), Long.parseLong(m.group(7)));
+        System.out.printf(Locale.ROOT, "[bench] %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms%n", mode, run.perSecond(),
+                run.p50Micros() / 1000.0, run.p99Micros() / 1000.0);
+        return run;
+    }
+
+    /** The service's own count of cache hits (both tiers) and misses. */
+    private Map<String, Double> cacheCounters(String base) throws IOException, InterruptedException {
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, Double> counters = new LinkedHashMap<>();
+        counters.put("hits", sum(metrics, "scalemesh_cache_hits_total"));
+        counters.put("misses", sum(metrics, "scalemesh_cache_misses_total"));
+        return counters;
+    }
+
+    private static double sum(String metrics, String name) {
+        Matcher m = Pattern.compile("^" + name + "\\{[^}]*\\} (\\S+)", Pattern.MULTILINE).matcher(metrics);
+        double total = 0;
+        while (m.find()) {
+            total += Double.parseDouble(m.group(1));
+        }
+        return total;
+    }
+
+    private void write(boolean smoke, Map<String, Object> results, List<Run> runs, double ratio, double redisRatio, double hitRatio,
+            String loadBefore,
+            String loadAfter) throws IOException {
+        Path dir = BenchReport.directory();
+        String name = smoke ? "profiles-smoke" : "profiles";
+        Run cached = runs.get(0);
+        StringBuilder md = new StringBuilder("# profile-service benchmark" + (smoke ? " (smoke: short, numbers only)" : "") + "\n\n");
+        md.append(BenchReport.machine(loadBefore, loadAfter));
+        md.append("Command: `./mesh bench profiles").append(smoke ? " --smoke" : "").append("`: one profile-service instance, ")
+                .append(users).append(" users on 64 logical shards over 2 PostgreSQL servers (each with a streaming replica), wrk with ")
+                .append(CONNECTIONS).append(" connections and 2 threads, random users.\n\n");
+        md.append("| reads | throughput | p50 | p99 | max | errors |\n|---|---|---|---|---|---|\n");
+        for (Run run : runs) {
+            md.append(String.format(Locale.ROOT, "| %s | %.0f req/s | %.2f ms | %.2f ms | %.1f ms | %d (+%d non-2xx) |%n", run.mode(),
+                    run.perSecond(), run.p50Micros() / 1000.0, run.p99Micros() / 1000.0, run.maxMicros() / 1000.0, run.errors(), run.non2xx()));
+        }
+        md.append(String.format(Locale.ROOT, "%nCached ÷ uncached throughput: **%.1f×** (target ≥ 3×: %s). Cached p99 %.2f ms (target ≤ 10 ms: %s)."
+                        + " Cache hit ratio while cached: %.1f%%.%n", ratio, ratio >= 3 ? "met" : "**missed**", cached.p99Micros() / 1000.0,
+                cached.p99Micros() <= 10_000 ? "met" : "**missed**", 100 * hitRatio));
+        md.append(String.format(Locale.ROOT, "With every hit coming from Redis (a second instance, its own tier off): %.1f× uncached.%n",
+                redisRatio));
+        Files.writeString(dir.resolve(name + ".md"), md);
+        Files.writeString(dir.resolve(name + ".json"), BenchReport.json(results));
+        System.out.println(md);
+        System.out.println("[bench] report: " + dir.resolve(name + ".md"));
+    }
+}

@@ -1,0 +1,25 @@
+-- wrk script for ./mesh bench profiles: GET /api/v1/profiles/<user> for a random user of the seeded
+-- set, with the identity header the gateway would forward. BENCH_BYPASS=1 adds Cache-Control:
+-- no-cache, which makes profile-service read past its cache (a replica read every time).
+local users = tonumber(os.getenv("BENCH_USERS") or "1000")
+local bypass = os.getenv("BENCH_BYPASS") == "1"
+local counter = 0
+
+function init(args)
+  math.randomseed(os.time() * 1000 + tostring({}):len() + math.floor(os.clock() * 1e6))
+end
+
+function request()
+  counter = counter + 1
+  local user = "bench-" .. math.random(0, users - 1)
+  local headers = { ["X-Mesh-User"] = user }
+  if bypass then headers["Cache-Control"] = "no-cache" end
+  return wrk.format("GET", "/api/v1/profiles/" .. user, headers)
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d errors=%d non2xx=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max, errors,
+    summary.errors.status))
+end
