@@ -55,6 +55,23 @@ public final class JwtKeys {
         }
     }
 
+    /** Signs with a PKCS#8 PEM private key from elsewhere, e.g. the one a Helm release generated. */
+    public static JwtKeys signingWith(Path privateKeyPem) {
+        try {
+            String pem = Files.readString(privateKeyPem);
+            if (!pem.contains("BEGIN PRIVATE KEY")) {
+                throw new IllegalArgumentException(privateKeyPem + " is not a PKCS#8 PEM private key"
+                        + " (convert one with: openssl pkcs8 -topk8 -nocrypt -in KEY -out " + privateKeyPem + ")");
+            }
+            PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der(pem)));
+            return new JwtKeys(new KeyPair(null, key), null);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + privateKeyPem + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(privateKeyPem + " is not an RSA private key: " + e.getMessage(), e);
+        }
+    }
+
     /** A fresh pair that nobody trusts: for tests of wrongly signed tokens. */
     public static JwtKeys untrusted() {
         return new JwtKeys(generate(), null);

@@ -139,9 +139,22 @@ public final class MeshCli {
         return kib;
     }
 
-    /** Prints a signed token for the profile's gateway: {@code token USER [--admin] [--ttl MINUTES]}. */
+    /**
+     * Prints a signed token for the profile's gateway: {@code token USER [--admin] [--ttl MINUTES]
+     * [--key PKCS8_PEM]}; {@code --key} signs with another key, e.g. a Helm release's.
+     */
     private void token(DevStack stack, List<String> args) {
         boolean admin = args.remove("--admin");
+        JwtKeys keys = null;
+        int key = args.indexOf("--key");
+        if (key >= 0) {
+            if (key + 1 >= args.size()) {
+                throw new IllegalArgumentException("--key takes a PKCS#8 PEM file");
+            }
+            keys = JwtKeys.signingWith(java.nio.file.Path.of(args.get(key + 1)));
+            args.remove(key + 1);
+            args.remove(key);
+        }
         java.time.Duration lifetime = java.time.Duration.ofHours(1);
         int ttl = args.indexOf("--ttl");
         if (ttl >= 0) {
@@ -153,9 +166,9 @@ public final class MeshCli {
             args.remove(ttl);
         }
         if (args.size() != 1 || !args.get(0).matches("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")) {
-            throw new IllegalArgumentException("usage: mesh token USER [--admin] [--ttl MINUTES]; USER is letters, digits and ._@-");
+            throw new IllegalArgumentException("usage: mesh token USER [--admin] [--ttl MINUTES] [--key PKCS8_PEM]; USER is letters, digits and ._@-");
         }
-        out.println(Tokens.signedWith(JwtKeys.of(stack.settings())).subject(args.get(0)).admin(admin).lifetime(lifetime).sign());
+        out.println(Tokens.signedWith(keys != null ? keys : JwtKeys.of(stack.settings())).subject(args.get(0)).admin(admin).lifetime(lifetime).sign());
     }
 
     private void infra(DevStack stack, List<String> args) {

@@ -102,10 +102,19 @@ public class ShardServers {
             @ConfigProperty(name = "quarkus.datasource.password") String password) {
         this.config = config;
         this.registry = registry;
+        Map<String, ShardingConfig.Server> used = new LinkedHashMap<>();
+        for (String name : config.serverNames()) {
+            ShardingConfig.Server server = config.servers().get(name);
+            if (server == null) {
+                throw new IllegalArgumentException("mesh.profile.db.server-names names " + name
+                        + ", but there is no mesh.profile.db.servers." + name + ".primary");
+            }
+            used.put(name, server);
+        }
         Map<String, List<String>> ranges = new LinkedHashMap<>();
-        config.servers().forEach((name, server) -> ranges.put(name, server.shards()));
+        used.forEach((name, server) -> ranges.put(name, server.shards()));
         this.map = ShardMap.of(config.shards(), ranges);
-        config.servers().forEach((name, server) -> {
+        used.forEach((name, server) -> {
             List<Replica> replicas = new ArrayList<>();
             for (String url : server.replicas().orElse(List.of())) {
                 replicas.add(new Replica(url, pool(vertx, url, user, password, name + "-replica")));

@@ -16,6 +16,12 @@ public interface ShardingConfig {
     @WithDefault("64")
     int shards();
 
+    /**
+     * The servers in use, by name: only these of {@link #servers()} count, so a deployment with
+     * fewer servers than the built-in defaults names just its own.
+     */
+    List<String> serverNames();
+
     /** Server name (used in consistency tokens and metrics) → its endpoints and shards. */
     Map<String, Server> servers();
 
