@@ -1,0 +1,96 @@
+{{/*
+Shared helpers. Every resource of a service is rendered from its merged settings:
+the chart's `defaults`, overridden by the service's entry under `services`.
+*/}}
+
+{{- define "scalemesh.chart" -}}
+{{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Standard labels of every resource; `component` and `name` say which part of the mesh it is. */}}
+{{- define "scalemesh.labels" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/part-of: scalemesh
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ include "scalemesh.chart" .root }}
+{{- end }}
+
+{{/* The labels a Deployment selects its pods by (immutable: never the version). */}}
+{{- define "scalemesh.selectorLabels" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end }}
+
+{{/* A service's settings: defaults merged with its own entry (as YAML; use with fromYaml). */}}
+{{- define "scalemesh.service" -}}
+{{- $merged := mergeOverwrite (deepCopy .root.Values.defaults) (deepCopy .svc) -}}
+{{- toYaml $merged -}}
+{{- end }}
+
+{{- define "scalemesh.image" -}}
+{{- $image := default dict .svc.image -}}
+{{- $repository := default (printf "%s/%s" .root.Values.global.imageRegistry .name) $image.repository -}}
+{{- $tag := default (default .root.Chart.AppVersion .root.Values.global.imageTag) $image.tag -}}
+{{ printf "%s:%s" $repository $tag }}
+{{- end }}
+
+{{/* Infrastructure endpoints: external when given, else the in-cluster ones this chart creates. */}}
+{{- define "scalemesh.kafkaBootstrap" -}}
+{{- if .Values.kafka.bootstrapServers -}}
+{{ .Values.kafka.bootstrapServers }}
+{{- else if .Values.kafka.strimzi.enabled -}}
+{{ printf "%s-kafka-bootstrap:9092" .Values.kafka.strimzi.clusterName }}
+{{- else -}}
+{{ fail "kafka: set kafka.bootstrapServers, or enable kafka.strimzi" }}
+{{- end }}
+{{- end }}
+
+{{- define "scalemesh.redisHost" -}}
+{{- if .Values.redis.host -}}
+{{ .Values.redis.host }}
+{{- else if .Values.redis.inCluster.enabled -}}
+redis
+{{- else -}}
+{{ fail "redis: set redis.host, or enable redis.inCluster" }}
+{{- end }}
+{{- end }}
+
+{{/* The CloudNativePG Cluster of a PostgreSQL server. */}}
+{{- define "scalemesh.pgCluster" -}}
+{{ printf "scalemesh-pg-%s" .name }}
+{{- end }}
+
+{{- define "scalemesh.pgPrimary" -}}
+{{- if .server.host -}}
+{{ .server.host }}
+{{- else if .root.Values.postgres.cloudnativepg.enabled -}}
+{{ printf "%s-rw" (include "scalemesh.pgCluster" .server) }}
+{{- else -}}
+{{ fail (printf "postgres: set postgres.servers[%s].host, or enable postgres.cloudnativepg" .server.name) }}
+{{- end }}
+{{- end }}
+
+{{- define "scalemesh.pgReplica" -}}
+{{- if .server.replicaHost -}}
+{{ .server.replicaHost }}
+{{- else if and (not .server.host) .root.Values.postgres.cloudnativepg.enabled -}}
+{{ printf "%s-ro" (include "scalemesh.pgCluster" .server) }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret (keys username, password) every service connects to PostgreSQL with. */}}
+{{- define "scalemesh.pgSecret" -}}
+{{ default "scalemesh-postgres" .Values.postgres.existingSecret }}
+{{- end }}
+
+{{- define "scalemesh.jwtSecret" -}}
+{{ default "scalemesh-jwt" .Values.global.jwt.existingSecret }}
+{{- end }}
+
+{{/* Whether a service is scaled by KEDA (then it gets no HorizontalPodAutoscaler). */}}
+{{- define "scalemesh.keda" -}}
+{{- if and .keda .keda.enabled -}}true{{- end -}}
+{{- end }}

@@ -1,0 +1,279 @@
+package io.scalemesh.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+
+import io.scalemesh.deploy.Chart.Values;
+
+/** The chart with real Helm and no cluster: lint, render, validate, and what was rendered. */
+class HelmChartTest {
+
+    static final Set<String> SERVICES = Set.of("api-gateway", "profile-service", "task-service", "notification-service",
+            "analytics-service", "billing-service");
+    static final Set<String> STANDARD_LABELS = Set.of("app.kubernetes.io/name", "app.kubernetes.io/instance",
+            "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/version",
+            "app.kubernetes.io/managed-by", "helm.sh/chart");
+
+    @ParameterizedTest
+    @EnumSource(Values.class)
+    void lintsCleanInStrictMode(Values values) throws Exception {
+        LintResult result = new Helm(Chart.withValues(values)).lint().strict().call();
+        assertFalse(result.isFailed(), () -> "helm lint --strict: " + result.getMessages());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Values.class)
+    void everyRenderedManifestIsValidForItsApi(Values values) {
+        List<ObjectNode> manifests = Chart.render(values, Map.of());
+        assertTrue(manifests.size() > 20, "a whole mesh renders: " + manifests.size());
+        manifests.forEach(ManifestValidator::validate);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Values.class)
+    void everyDeploymentHasProbesResourcesLabelsAndALockedDownContainer(Values values) {
+        List<ObjectNode> manifests = Chart.render(values, Map.of());
+        Set<String> services = Chart.ofKind(manifests, "Service").stream().map(s -> s.at("/metadata/name").asText())
+                .collect(Collectors.toSet());
+        for (ObjectNode deployment : Chart.ofKind(manifests, "Deployment")) {
+            String name = deployment.at("/metadata/name").asText();
+            assertTrue(labels(deployment.at("/metadata/labels")).containsAll(STANDARD_LABELS), name + " labels");
+            assertTrue(labels(deployment.at("/spec/template/metadata/labels")).containsAll(STANDARD_LABELS), name + " pod labels");
+            assertTrue(services.contains(name), name + " has a Service of the same name");
+            JsonNode container = deployment.at("/spec/template/spec/containers/0");
+            assertFalse(container.at("/resources/requests/cpu").isMissingNode(), name + " requests CPU");
+            assertFalse(container.at("/resources/limits/memory").isMissingNode(), name + " limits memory");
+            assertTrue(container.at("/securityContext/readOnlyRootFilesystem").asBoolean(), name + " read-only root");
+            assertEquals(false, container.at("/securityContext/allowPrivilegeEscalation").asBoolean(true), name);
+            assertTrue(deployment.at("/spec/template/spec/securityContext/runAsNonRoot").asBoolean(), name + " non-root");
+            if (SERVICES.contains(name)) {
+                assertEquals("/q/health/started", container.at("/startupProbe/httpGet/path").asText(), name);
+                assertEquals("/q/health/live", container.at("/livenessProbe/httpGet/path").asText(), name);
+                assertEquals("/q/health/ready", container.at("/readinessProbe/httpGet/path").asText(), name);
+            } else {
+                assertNotNull(container.get("readinessProbe"), name + " readiness");
+                assertNotNull(container.get("livenessProbe"), name + " liveness");
+            }
+        }
+        Set<String> deployments = Chart.ofKind(manifests, "Deployment").stream().map(d -> d.at("/metadata/name").asText())
+                .collect(Collectors.toSet());
+        assertTrue(deployments.containsAll(SERVICES), "all six services: " + deployments);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Values.class)
+    void autoscalersTargetExistingDeploymentsAndNoServiceHasTwo(Values values) {
+        List<ObjectNode> manifests = Chart.render(values, Map.of());
+        Set<String> deployments = Chart.ofKind(manifests, "Deployment").stream().map(d -> d.at("/metadata/name").asText())
+                .collect(Collectors.toSet());
+        Map<String, String> scaledBy = new HashMap<>();
+        for (ObjectNode hpa : Chart.ofKind(manifests, "HorizontalPodAutoscaler")) {
+            assertEquals("Deployment", hpa.at("/spec/scaleTargetRef/kind").asText());
+            String target = hpa.at("/spec/scaleTargetRef/name").asText();
+            assertTrue(deployments.contains(target), "HPA targets " + target);
+            assertEquals(null, scaledBy.put(target, "HPA"), target + " scaled twice");
+            assertTrue(hpa.at("/spec/minReplicas").asInt() >= 2, "an autoscaled service keeps at least two replicas");
+        }
+        for (ObjectNode scaled : Chart.ofKind(manifests, "ScaledObject")) {
+            String target = scaled.at("/spec/scaleTargetRef/name").asText();
+            assertTrue(deployments.contains(target), "ScaledObject targets " + target);
+            assertEquals(null, scaledBy.put(target, "KEDA"), target + " scaled by an HPA and KEDA at once");
+            JsonNode trigger = scaled.at("/spec/triggers/0/metadata");
+            assertEquals(target, trigger.path("consumerGroup").asText(), "the lag of the service's own consumer group");
+        }
+        for (ObjectNode deployment : Chart.ofKind(manifests, "Deployment")) {
+            boolean autoscaled = scaledBy.containsKey(deployment.at("/metadata/name").asText());
+            assertEquals(autoscaled, deployment.at("/spec/replicas").isMissingNode(),
+                    "an autoscaled Deployment leaves replicas to its scaler: " + deployment.at("/metadata/name").asText());
+        }
+        if (values == Values.PRODUCTION) {
+            assertEquals(Set.of("task-service", "notification-service", "analytics-service", "billing-service"),
+                    Chart.ofKind(manifests, "ScaledObject").stream().map(s -> s.at("/metadata/name").asText()).collect(Collectors.toSet()));
+            assertEquals(Set.of("api-gateway", "profile-service"), Chart.ofKind(manifests, "HorizontalPodAutoscaler").stream()
+                    .map(s -> s.at("/metadata/name").asText()).collect(Collectors.toSet()));
+            assertEquals(6, Chart.ofKind(manifests, "PodDisruptionBudget").size());
+        }
+    }
+
+    @Test
+    void kedaMayNotScaleAConsumerPastThePartitionCount() {
+        IllegalStateException tooMany = assertThrows(IllegalStateException.class, () -> Chart.render(Values.PRODUCTION,
+                Map.of("services.billing-service.keda.maxReplicas", 13)));
+        assertTrue(tooMany.getMessage().contains("exceeds kafka.partitions (12)"), tooMany.getMessage());
+    }
+
+    @Test
+    void serviceNamesDoNotDependOnTheReleaseName() {
+        for (String release : List.of("scalemesh", "prod-eu-1")) {
+            List<ObjectNode> manifests = Chart.render(release, Values.DEFAULTS, Map.of());
+            Set<String> names = Chart.ofKind(manifests, "Service").stream().map(s -> s.at("/metadata/name").asText())
+                    .collect(Collectors.toCollection(TreeSet::new));
+            assertEquals(new TreeSet<>(List.of("api-gateway", "profile-service", "task-service", "notification-service",
+                    "analytics-service", "billing-service", "redis")), names, "release " + release);
+        }
+    }
+
+    @Test
+    void networkPoliciesAllowExactlyTheMeshPaths() {
+        List<ObjectNode> manifests = Chart.render(Values.PRODUCTION, Map.of());
+        ObjectNode deny = Chart.named(manifests, "NetworkPolicy", "scalemesh-default-deny");
+        assertEquals(2, deny.at("/spec/policyTypes").size());
+        assertTrue(deny.at("/spec/ingress").isMissingNode() && deny.at("/spec/egress").isMissingNode(), "deny allows nothing");
+
+        Set<String> calls = new TreeSet<>();
+        for (String service : SERVICES) {
+            ObjectNode policy = Chart.named(manifests, "NetworkPolicy", service);
+            for (JsonNode rule : policy.at("/spec/ingress")) {
+                if (rule.path("from").isMissingNode()) {
+                    calls.add("anyone -> " + service);
+                }
+                for (JsonNode peer : rule.path("from")) {
+                    String caller = peer.at("/podSelector/matchLabels/app.kubernetes.io~1name").asText();
+                    if (!caller.isEmpty()) {
+                        calls.add(caller + " -> " + service);
+                    } else {
+                        calls.add("namespace " + peer.at("/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText() + " -> " + service);
+                    }
+                }
+            }
+            Set<Integer> egressPorts = new TreeSet<>();
+            policy.at("/spec/egress").forEach(rule -> rule.path("ports").forEach(p -> egressPorts.add(p.path("port").asInt())));
+            assertTrue(egressPorts.contains(53), service + " resolves names");
+            assertTrue(egressPorts.contains(4317), service + " sends traces");
+        }
+        Set<String> expected = new TreeSet<>(List.of("anyone -> api-gateway",
+                "api-gateway -> profile-service", "api-gateway -> task-service", "api-gateway -> notification-service",
+                "api-gateway -> analytics-service", "api-gateway -> billing-service", "task-service -> analytics-service"));
+        SERVICES.forEach(s -> expected.add("namespace monitoring -> " + s));
+        assertEquals(expected, calls, "who may call whom");
+
+        Set<Integer> billingEgress = new TreeSet<>();
+        Chart.named(manifests, "NetworkPolicy", "billing-service").at("/spec/egress")
+                .forEach(rule -> rule.path("ports").forEach(p -> billingEgress.add(p.path("port").asInt())));
+        assertEquals(Set.of(53, 9092, 5432, 4317), billingEgress, "billing reaches Kafka, PostgreSQL, DNS and the collector only");
+    }
+
+    @Test
+    void theValuesSchemaRejectsAnUnknownOrMistypedKey() {
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("replicaCount", 3),
+                Map.of("services.api-gateway.replicaz", 2), Map.of("kafka.partitions", "many"),
+                Map.of("services.profile-service.uses[0]", "mongodb"), Map.of("global.otlp.samplingRatio", 2))) {
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> Chart.render(Values.DEFAULTS, bad),
+                    "accepted " + bad);
+            assertTrue(refused.getMessage().contains("schema"), refused.getMessage());
+        }
+    }
+
+    @Test
+    void theValidatorCatchesATypoInAField() {
+        ObjectNode deployment = Chart.named(Chart.render(Values.DEFAULTS, Map.of()), "Deployment", "profile-service");
+        ((ObjectNode) deployment.at("/spec/template/spec/containers/0")).put("imagePullPolcy", "Always");
+        AssertionError typo = assertThrows(AssertionError.class, () -> ManifestValidator.validate(deployment));
+        assertTrue(typo.getMessage().contains("imagePullPolcy"), typo.getMessage());
+
+        ObjectNode scaled = Chart.named(Chart.render(Values.PRODUCTION, Map.of()), "ScaledObject", "task-service");
+        ((ObjectNode) scaled.at("/spec/triggers/0/metadata")).put("lagThreshold", 100); // KEDA takes strings only
+        assertThrows(AssertionError.class, () -> ManifestValidator.validate(scaled));
+    }
+
+    @Test
+    void eachServiceIsWiredToItsInfrastructure() {
+        List<ObjectNode> manifests = Chart.render(Values.DEFAULTS, Map.of());
+        String profile = Chart.named(manifests, "ConfigMap", "profile-service-config").at("/data/application.properties").asText();
+        assertTrue(profile.contains("kafka.bootstrap.servers=scalemesh-kafka-bootstrap:9092"), profile);
+        assertTrue(profile.contains("quarkus.redis.hosts=redis://redis:6379"), profile);
+        assertTrue(profile.contains("mesh.profile.db.server-names=s0,s1"), profile);
+        assertTrue(profile.contains("mesh.profile.db.servers.s0.primary=postgresql://scalemesh-pg-s0-rw:5432/profile"), profile);
+        assertTrue(profile.contains("mesh.profile.db.servers.s1.replicas=postgresql://scalemesh-pg-s1-ro:5432/profile"), profile);
+        assertTrue(profile.contains("mesh.profile.db.servers.s1.shards=32-63"), profile);
+        assertTrue(profile.contains("quarkus.otel.sdk.disabled=true"), profile);
+        String gateway = Chart.named(manifests, "ConfigMap", "api-gateway-config").at("/data/application.properties").asText();
+        assertTrue(gateway.contains("mesh.instances.profile=profile-service:8081"), gateway);
+        assertTrue(gateway.contains("mesh.instances.billing=billing-service:8085"), gateway);
+        assertTrue(gateway.contains("mesh.jwt.public-key-location=/deployments/jwt/public.pem"), gateway);
+        String task = Chart.named(manifests, "ConfigMap", "task-service-config").at("/data/application.properties").asText();
+        assertTrue(task.contains("mesh.instances.analytics=analytics-service:8084"), task);
+        assertTrue(task.contains("mesh.postgres.url=postgresql://scalemesh-pg-s0-rw:5432"), task);
+        assertEquals(2, Chart.ofKind(manifests, "Cluster").size(), "one CloudNativePG cluster per server");
+        assertEquals(8, Chart.ofKind(manifests, "KafkaTopic").size(), "four topics and their DLQs");
+
+        String traced = Chart.named(Chart.render(Values.PRODUCTION, Map.of()), "ConfigMap", "billing-service-config")
+                .at("/data/application.properties").asText();
+        assertTrue(traced.contains("quarkus.otel.exporter.otlp.endpoint=http://jaeger-collector.observability.svc:4317"), traced);
+        assertTrue(traced.contains("quarkus.otel.traces.sampler.arg=0.1"), traced);
+        assertTrue(traced.contains("kafka.bootstrap.servers=kafka-bootstrap.kafka.svc:9092"), traced);
+    }
+
+    @Test
+    void secretsAreGeneratedNeverDefaultedAndExistingOnesAreUsed() {
+        List<ObjectNode> manifests = Chart.render(Values.DEFAULTS, Map.of());
+        ObjectNode jwt = Chart.named(manifests, "Secret", "scalemesh-jwt");
+        String publicPem = new String(java.util.Base64.getDecoder().decode(jwt.at("/data/public.pem").asText()));
+        assertTrue(publicPem.startsWith("-----BEGIN CERTIFICATE-----"), "a generated key pair's certificate");
+        ObjectNode postgres = Chart.named(manifests, "Secret", "scalemesh-postgres");
+        String password = new String(java.util.Base64.getDecoder().decode(postgres.at("/data/password").asText()));
+        assertEquals(32, password.length());
+        assertFalse(password.equals(new String(java.util.Base64.getDecoder().decode(Chart.named(Chart.render(Values.DEFAULTS,
+                Map.of()), "Secret", "scalemesh-postgres").at("/data/password").asText()))), "random per install, not a default");
+
+        List<ObjectNode> external = Chart.render(Values.PRODUCTION, Map.of());
+        assertTrue(Chart.ofKind(external, "Secret").isEmpty(), "existing Secrets are used, none made");
+        JsonNode env = Chart.named(external, "Deployment", "billing-service").at("/spec/template/spec/containers/0/env");
+        boolean fromSecret = false;
+        for (JsonNode var : env) {
+            if (var.path("name").asText().equals("QUARKUS_DATASOURCE_PASSWORD")) {
+                assertEquals("scalemesh-postgres", var.at("/valueFrom/secretKeyRef/name").asText());
+                fromSecret = true;
+            }
+        }
+        assertTrue(fromSecret, "the database password comes from the Secret");
+    }
+
+    @Test
+    void theReleasesGeneratedKeySignsTokensItsCertificateVerifies() throws Exception {
+        ObjectNode jwt = Chart.named(Chart.render(Values.DEFAULTS, Map.of()), "Secret", "scalemesh-jwt");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("release-jwt");
+        java.nio.file.Path rsa = java.nio.file.Files.write(dir.resolve("private.pem"),
+                java.util.Base64.getDecoder().decode(jwt.at("/data/private.pem").asText()));
+        java.nio.file.Path pkcs8 = dir.resolve("jwt-private.pem");
+        // The conversion NOTES.txt tells the user to run.
+        Process openssl = new ProcessBuilder("openssl", "pkcs8", "-topk8", "-nocrypt", "-in", rsa.toString(), "-out", pkcs8.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(openssl.getInputStream().readAllBytes());
+        assertEquals(0, openssl.waitFor(), output);
+
+        String token = io.scalemesh.devstack.Tokens.signedWith(io.scalemesh.devstack.JwtKeys.signingWith(pkcs8)).subject("alice").sign();
+        java.security.cert.Certificate certificate = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
+                new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(jwt.at("/data/public.pem").asText())));
+        String[] parts = token.split("\\.");
+        java.security.Signature rs256 = java.security.Signature.getInstance("SHA256withRSA");
+        rs256.initVerify(certificate.getPublicKey());
+        rs256.update((parts[0] + "." + parts[1]).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertTrue(rs256.verify(java.util.Base64.getUrlDecoder().decode(parts[2])), "the certificate verifies the token");
+    }
+
+    private static Set<String> labels(JsonNode labels) {
+        Set<String> names = new TreeSet<>();
+        labels.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
