@@ -1,18 +1,18 @@
 package io.scalemesh.gateway.routing;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
@@ -60,16 +60,33 @@ public class BackendProxy {
     @Inject
     ObjectMapper json;
 
+    @Inject
+    MeterRegistry registry;
+
+    @ConfigProperty(name = "mesh.gateway.balancer.policy", defaultValue = "round-robin")
+    String policy;
+
+    @ConfigProperty(name = "mesh.gateway.balancer.failure-threshold", defaultValue = "3")
+    int failureThreshold;
+
+    @ConfigProperty(name = "mesh.gateway.balancer.open-for", defaultValue = "5s")
+    Duration openFor;
+
+    @ConfigProperty(name = "mesh.gateway.backend.connect-timeout", defaultValue = "2s")
+    Duration connectTimeout;
+
+    @ConfigProperty(name = "mesh.gateway.backend.idle-timeout", defaultValue = "30s")
+    Duration idleTimeout;
+
     private HttpClient client;
-    private final Map<String, AtomicInteger> cursors = new ConcurrentHashMap<>();
-    /** Passive health: an instance that failed is tried last until then (System.nanoTime). */
-    private final Map<String, Long> downUntil = new ConcurrentHashMap<>();
-    private static final Duration DOWN_FOR = Duration.ofSeconds(5);
+    private final Map<String, InstancePool> pools = new ConcurrentHashMap<>();
     private static final Set<HttpMethod> SAFE_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
     void register(@Observes Router router) {
-        client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setMaxPoolSize(200)
-                .setKeepAlive(true).setIdleTimeout(60));
+        client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(200).setKeepAlive(true).setIdleTimeout(60));
+        InstancePool.Policy balancing = InstancePool.Policy.parse(policy);
+        backends.route().forEach((route, backend) -> pools.put(route,
+                new InstancePool(backend.instances(), balancing, failureThreshold, openFor)));
         for (String route : backends.route().keySet()) {
             router.route("/api/v1/" + route + "*").handler(ctx -> proxy(ctx, route));
         }
@@ -97,67 +114,79 @@ public class BackendProxy {
     }
 
     private void forward(RoutingContext ctx, String route, SecurityIdentity identity) {
-        forward(ctx, route, identity, candidates(route), 0);
+        InstancePool pool = pools.get(route);
+        InstancePool.Plan plan = pool.plan();
+        if (plan.order().isEmpty()) {
+            unavailable(ctx, route, plan.retryAfterSeconds(), "every instance's circuit is open");
+            return;
+        }
+        forward(ctx, route, identity, pool, plan.order(), 0);
     }
 
     /**
-     * Tries the route's instances in turn. An instance that refuses the connection has received
-     * nothing, so any request moves on to the next; one that fails after the request went out is
-     * retried elsewhere only for a safe method (GET, HEAD, OPTIONS), whose repetition changes nothing.
+     * Tries the planned instances in turn. An instance that refuses the connection has received
+     * nothing, so any request moves on to the next; one that fails after the request went out (an
+     * error, the idle timeout, or a 502/503/504) is left for the next instance only for a safe method
+     * (GET, HEAD, OPTIONS), whose repetition changes nothing and which has no body to send again.
      */
-    private void forward(RoutingContext ctx, String route, SecurityIdentity identity, List<String> candidates, int index) {
+    private void forward(RoutingContext ctx, String route, SecurityIdentity identity, InstancePool pool,
+            List<InstancePool.Instance> order, int index) {
+        if (index >= order.size()) {
+            unavailable(ctx, route, 1, "no instance could take the request");
+            return;
+        }
+        InstancePool.Instance instance = order.get(index);
+        if (!pool.acquire(instance)) {
+            forward(ctx, route, identity, pool, order, index + 1); // half-open, its one trial request under way
+            return;
+        }
         HttpServerRequest in = ctx.request();
-        String instance = candidates.get(index);
-        boolean last = index + 1 >= candidates.size();
-        String[] target = instance.split(":");
-        RequestOptions options = new RequestOptions().setMethod(in.method()).setHost(target[0])
-                .setPort(Integer.parseInt(target[1])).setURI(in.uri());
+        boolean last = index + 1 >= order.size();
+        boolean stream = String.valueOf(in.getHeader(HttpHeaders.ACCEPT)).contains("text/event-stream");
+        RequestOptions options = new RequestOptions().setMethod(in.method()).setHost(instance.host).setPort(instance.port)
+                .setURI(in.uri()).setConnectTimeout(connectTimeout.toMillis())
+                // A stream may rightly stay quiet for long; anything else that stalls this long has failed.
+                .setIdleTimeout(stream ? 0 : idleTimeout.toMillis());
+        long begin = System.nanoTime();
         client.request(options).onSuccess(out -> {
             copyHeaders(in.headers(), out.headers());
             out.putHeader(MeshIdentity.USER_HEADER, identity.getPrincipal().getName());
             out.putHeader(MeshIdentity.ROLES_HEADER, String.join(",", identity.getRoles()));
             out.putHeader("X-Forwarded-For", in.remoteAddress() == null ? "" : in.remoteAddress().host());
             out.putHeader("X-Forwarded-Proto", in.scheme());
-            out.send(in).onSuccess(response -> {
-                downUntil.remove(instance);
+            // A retry of a safe request finds the client's (empty) body already read: send none again.
+            (in.isEnded() ? out.send() : out.send(in)).onSuccess(response -> {
+                int status = response.statusCode();
+                if (status == 502 || status == 503 || status == 504) {
+                    failed(pool, route, instance, "answered " + status);
+                    if (!last && SAFE_METHODS.contains(in.method())) {
+                        response.body().onComplete(drained -> forward(ctx, route, identity, pool, order, index + 1));
+                        return;
+                    }
+                } else {
+                    pool.succeeded(instance, System.nanoTime() - begin);
+                }
                 relay(ctx, response);
             }).onFailure(e -> {
-                markDown(instance, e);
+                failed(pool, route, instance, e.toString());
                 if (!last && SAFE_METHODS.contains(in.method()) && !ctx.response().headWritten()) {
-                    forward(ctx, route, identity, candidates, index + 1);
+                    forward(ctx, route, identity, pool, order, index + 1);
                 } else {
-                    unavailable(ctx, route, e);
+                    unavailable(ctx, route, 2, e.toString());
                 }
             });
         }).onFailure(e -> {
-            markDown(instance, e);
-            if (last) {
-                unavailable(ctx, route, e);
-            } else {
-                forward(ctx, route, identity, candidates, index + 1);
-            }
+            failed(pool, route, instance, e.toString());
+            forward(ctx, route, identity, pool, order, index + 1);
         });
     }
 
-    /** The route's instances in round-robin order, those recently failed last. */
-    private List<String> candidates(String route) {
-        List<String> instances = backends.route().get(route).instances();
-        int start = Math.floorMod(cursors.computeIfAbsent(route, r -> new AtomicInteger()).getAndIncrement(), instances.size());
-        List<String> healthy = new ArrayList<>();
-        List<String> failed = new ArrayList<>();
-        long now = System.nanoTime();
-        for (int i = 0; i < instances.size(); i++) {
-            String instance = instances.get((start + i) % instances.size());
-            Long until = downUntil.get(instance);
-            (until != null && until - now > 0 ? failed : healthy).add(instance);
-        }
-        healthy.addAll(failed);
-        return healthy;
-    }
-
-    private void markDown(String instance, Throwable cause) {
-        if (downUntil.put(instance, System.nanoTime() + DOWN_FOR.toNanos()) == null) {
-            LOG.warnf("backend %s failed (%s); it goes last for %d s", instance, cause.toString(), DOWN_FOR.toSeconds());
+    private void failed(InstancePool pool, String route, InstancePool.Instance instance, String why) {
+        registry.counter("scalemesh.gateway.backend.failures", "route", route, "instance", instance.address).increment();
+        if (pool.failed(instance)) {
+            registry.counter("scalemesh.gateway.circuit.opened", "route", route, "instance", instance.address).increment();
+            LOG.warnf("backend %s of /api/v1/%s failed %s times in a row (last: %s); its circuit is open for %s",
+                    instance.address, route, failureThreshold, why, openFor);
         }
     }
 
@@ -179,9 +208,13 @@ public class BackendProxy {
         });
     }
 
-    private void unavailable(RoutingContext ctx, String route, Throwable cause) {
-        LOG.warnf("backend of /api/v1/%s unavailable: %s", route, cause.toString());
-        ctx.response().putHeader("Retry-After", "2");
+    private void unavailable(RoutingContext ctx, String route, long retryAfterSeconds, String cause) {
+        LOG.debugf("backend of /api/v1/%s unavailable: %s", route, cause);
+        if (ctx.response().headWritten()) {
+            ctx.response().reset();
+            return;
+        }
+        ctx.response().putHeader("Retry-After", Long.toString(retryAfterSeconds));
         problem(ctx, Problem.unavailable("the " + route + " service is not reachable right now"));
     }
 
