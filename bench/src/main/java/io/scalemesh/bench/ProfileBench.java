@@ -34,23 +34,14 @@ import io.scalemesh.devstack.StackSettings;
  */
 public final class ProfileBench {
 
-    /** One wrk run: closed loop, so throughput is what the service sustains at this concurrency. */
-    record Run(String mode, long requests, double seconds, long p50Micros, long p99Micros, long maxMicros, long errors, long non2xx) {
-        double perSecond() {
-            return requests / seconds;
-        }
-    }
-
-    private static final Pattern RESULT = Pattern.compile("RESULT requests=(\\d+) duration_us=(\\d+) p50_us=(\\d+) p99_us=(\\d+)"
-            + " max_us=(\\d+) errors=(\\d+) non2xx=(\\d+)");
     private static final int CONNECTIONS = 16;
 
     private final HttpClient http = HttpClient.newHttpClient();
-    private final Path script;
+    private final Wrk wrk;
     private final int users;
 
     ProfileBench(Path root, int users) {
-        this.script = root.resolve("bench/src/main/resources/wrk/profiles.lua");
+        this.wrk = new Wrk(root);
         this.users = users;
     }
 
@@ -70,7 +61,7 @@ public final class ProfileBench {
         // Instance 1 keeps nothing in its own tier: what it serves from cache comes from Redis.
         ServiceInstances redisOnly = new ServiceInstances(stack).withEnvironment(Map.of("MESH_PROFILE_CACHE_LOCAL_MAX_ENTRIES", "0"));
         Map<String, Object> results = new LinkedHashMap<>();
-        List<Run> runs = new ArrayList<>();
+        List<Wrk.Run> runs = new ArrayList<>();
         Map<String, Double> cacheDuringCached = new LinkedHashMap<>();
         try {
             services.up(Map.of(MeshService.PROFILE, 1), line -> System.out.println("[bench] " + line));
@@ -93,8 +84,8 @@ public final class ProfileBench {
             services.down(line -> System.out.println("[bench] " + line));
             stack.down(line -> System.out.println("[bench] " + line));
         }
-        Run cached = runs.get(0);
-        Run uncached = runs.get(1);
+        Wrk.Run cached = runs.get(0);
+        Wrk.Run uncached = runs.get(1);
         double ratio = cached.perSecond() / uncached.perSecond();
         double redisRatio = runs.get(2).perSecond() / uncached.perSecond();
         double hits = cacheDuringCached.getOrDefault("hits", 0.0);
@@ -102,9 +93,8 @@ public final class ProfileBench {
         results.put("users", users);
         results.put("connections", CONNECTIONS);
         results.put("seconds", measure.toSeconds());
-        for (Run run : runs) {
-            results.put(run.mode().split(" ")[0] + (run.mode().contains("Redis") ? "RedisTier" : ""), Map.of("requestsPerSecond", run.perSecond(), "p50Micros", run.p50Micros(),
-                    "p99Micros", run.p99Micros(), "maxMicros", run.maxMicros(), "errors", run.errors(), "non2xx", run.non2xx()));
+        for (Wrk.Run run : runs) {
+            results.put(run.mode().split(" ")[0] + (run.mode().contains("Redis") ? "RedisTier" : ""), run.json());
         }
         results.put("throughputRatio", ratio);
         results.put("redisTierThroughputRatio", redisRatio);
@@ -148,27 +138,9 @@ public final class ProfileBench {
                 .header("Cache-Control", "no-cache").build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    private Run wrk(String base, String mode, boolean bypass, Duration duration) throws IOException, InterruptedException {
-        List<String> command = List.of("wrk", "-t2", "-c" + CONNECTIONS, "-d" + duration.toSeconds() + "s", "--timeout", "5s",
-                "-s", script.toString(), base);
-        System.out.println("[bench] " + mode + ": " + (bypass ? "BENCH_BYPASS=1 " : "") + "BENCH_USERS=" + users + " " + String.join(" ", command));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("BENCH_USERS", Integer.toString(users));
-        builder.environment().put("BENCH_BYPASS", bypass ? "1" : "0");
-        Process wrk = builder.start();
-        String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (wrk.waitFor() != 0) {
-            throw new IllegalStateException("wrk failed:\n" + output);
-        }
-        Matcher m = RESULT.matcher(output);
-        if (!m.find()) {
-            throw new IllegalStateException("wrk printed no result:\n" + output);
-        }
-        Run run = new Run(mode, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) / 1e6, Long.parseLong(m.group(3)),
-                Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)), Long.parseLong(m.group(7)));
-        System.out.printf(Locale.ROOT, "[bench] %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms%n", mode, run.perSecond(),
-                run.p50Micros() / 1000.0, run.p99Micros() / 1000.0);
-        return run;
+    private Wrk.Run wrk(String base, String mode, boolean bypass, Duration duration) throws IOException, InterruptedException {
+        return wrk.run(mode, "profiles.lua", base, CONNECTIONS, duration,
+                Map.of("BENCH_USERS", Integer.toString(users), "BENCH_BYPASS", bypass ? "1" : "0"));
     }
 
     /** The service's own count of cache hits (both tiers) and misses. */
@@ -189,22 +161,19 @@ public final class ProfileBench {
         return total;
     }
 
-    private void write(boolean smoke, Map<String, Object> results, List<Run> runs, double ratio, double redisRatio, double hitRatio,
+    private void write(boolean smoke, Map<String, Object> results, List<Wrk.Run> runs, double ratio, double redisRatio, double hitRatio,
             String loadBefore,
             String loadAfter) throws IOException {
         Path dir = BenchReport.directory();
         String name = smoke ? "profiles-smoke" : "profiles";
-        Run cached = runs.get(0);
+        Wrk.Run cached = runs.get(0);
         StringBuilder md = new StringBuilder("# profile-service benchmark" + (smoke ? " (smoke: short, numbers only)" : "") + "\n\n");
         md.append(BenchReport.machine(loadBefore, loadAfter));
         md.append("Command: `./mesh bench profiles").append(smoke ? " --smoke" : "").append("`: one profile-service instance, ")
                 .append(users).append(" users on 64 logical shards over 2 PostgreSQL servers (each with a streaming replica), wrk with ")
                 .append(CONNECTIONS).append(" connections and 2 threads, random users.\n\n");
-        md.append("| reads | throughput | p50 | p99 | max | errors |\n|---|---|---|---|---|---|\n");
-        for (Run run : runs) {
-            md.append(String.format(Locale.ROOT, "| %s | %.0f req/s | %.2f ms | %.2f ms | %.1f ms | %d (+%d non-2xx) |%n", run.mode(),
-                    run.perSecond(), run.p50Micros() / 1000.0, run.p99Micros() / 1000.0, run.maxMicros() / 1000.0, run.errors(), run.non2xx()));
-        }
+        md.append(Wrk.TABLE_HEADER);
+        runs.forEach(run -> md.append(run.row()).append('\n'));
         md.append(String.format(Locale.ROOT, "%nCached ÷ uncached throughput: **%.1f×** (target ≥ 3×: %s). Cached p99 %.2f ms (target ≤ 10 ms: %s)."
                         + " Cache hit ratio while cached: %.1f%%.%n", ratio, ratio >= 3 ? "met" : "**missed**", cached.p99Micros() / 1000.0,
                 cached.p99Micros() <= 10_000 ? "met" : "**missed**", 100 * hitRatio));

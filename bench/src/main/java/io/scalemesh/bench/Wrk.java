@@ -1,0 +1,72 @@
+package io.scalemesh.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * wrk (Debian's package; {@code ./mesh bench} installs it) with one of the scripts in
+ * {@code bench/src/main/resources/wrk/}, which print a {@code RESULT ...} line. Closed loop: each
+ * connection sends its next request when the last answered, so throughput is what the server
+ * sustains at that concurrency, and with one connection the latency is one request's own.
+ */
+final class Wrk {
+
+    /** One run's figures; latencies in microseconds. */
+    record Run(String mode, long requests, double seconds, long p50Micros, long p99Micros, long maxMicros, long errors, long non2xx) {
+        double perSecond() {
+            return requests / seconds;
+        }
+
+        String row() {
+            return String.format(Locale.ROOT, "| %s | %.0f req/s | %.2f ms | %.2f ms | %.1f ms | %d (+%d non-2xx) |", mode, perSecond(),
+                    p50Micros / 1000.0, p99Micros / 1000.0, maxMicros / 1000.0, errors, non2xx);
+        }
+
+        Map<String, Object> json() {
+            return Map.of("requestsPerSecond", perSecond(), "p50Micros", p50Micros, "p99Micros", p99Micros, "maxMicros", maxMicros,
+                    "errors", errors, "non2xx", non2xx);
+        }
+    }
+
+    static final String TABLE_HEADER = "| requests | throughput | p50 | p99 | max | errors |\n|---|---|---|---|---|---|\n";
+
+    private static final Pattern RESULT = Pattern.compile("RESULT requests=(\\d+) duration_us=(\\d+) p50_us=(\\d+) p99_us=(\\d+)"
+            + " max_us=(\\d+) errors=(\\d+) non2xx=(\\d+)");
+
+    private final Path scripts;
+
+    Wrk(Path root) {
+        this.scripts = root.resolve("bench/src/main/resources/wrk");
+    }
+
+    Run run(String mode, String script, String url, int connections, Duration duration, Map<String, String> environment)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("wrk", "-t" + Math.min(2, connections), "-c" + connections,
+                "-d" + duration.toSeconds() + "s", "--timeout", "5s", "-s", scripts.resolve(script).toString(), url));
+        System.out.println("[bench] " + mode + ": " + environment + " " + String.join(" ", command));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process wrk = builder.start();
+        String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (wrk.waitFor() != 0) {
+            throw new IllegalStateException("wrk failed:\n" + output);
+        }
+        Matcher m = RESULT.matcher(output);
+        if (!m.find()) {
+            throw new IllegalStateException("wrk printed no result:\n" + output);
+        }
+        Run run = new Run(mode, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) / 1e6, Long.parseLong(m.group(3)),
+                Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)), Long.parseLong(m.group(7)));
+        System.out.printf(Locale.ROOT, "[bench] %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms%n", mode, run.perSecond(),
+                run.p50Micros() / 1000.0, run.p99Micros() / 1000.0);
+        return run;
+    }
+}
