@@ -59,6 +59,9 @@ class HelmChartTest {
             assertTrue(labels(deployment.at("/metadata/labels")).containsAll(STANDARD_LABELS), name + " labels");
             assertTrue(labels(deployment.at("/spec/template/metadata/labels")).containsAll(STANDARD_LABELS), name + " pod labels");
             assertTrue(services.contains(name), name + " has a Service of the same name");
+            if (SERVICES.contains(name) && !name.equals("api-gateway")) {
+                assertTrue(services.contains(name + "-pods"), name + " has a headless Service for the gateway's discovery");
+            }
             JsonNode container = deployment.at("/spec/template/spec/containers/0");
             assertFalse(container.at("/resources/requests/cpu").isMissingNode(), name + " requests CPU");
             assertFalse(container.at("/resources/limits/memory").isMissingNode(), name + " limits memory");
@@ -128,7 +131,8 @@ class HelmChartTest {
             Set<String> names = Chart.ofKind(manifests, "Service").stream().map(s -> s.at("/metadata/name").asText())
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(new TreeSet<>(List.of("api-gateway", "profile-service", "task-service", "notification-service",
-                    "analytics-service", "billing-service", "redis")), names, "release " + release);
+                    "analytics-service", "billing-service", "redis", "profile-service-pods", "task-service-pods",
+                    "notification-service-pods", "analytics-service-pods", "billing-service-pods")), names, "release " + release);
         }
     }
 
@@ -207,8 +211,12 @@ class HelmChartTest {
         assertTrue(profile.contains("mesh.profile.db.servers.s1.shards=32-63"), profile);
         assertTrue(profile.contains("quarkus.otel.sdk.disabled=true"), profile);
         String gateway = Chart.named(manifests, "ConfigMap", "api-gateway-config").at("/data/application.properties").asText();
-        assertTrue(gateway.contains("mesh.instances.profile=profile-service:8081"), gateway);
-        assertTrue(gateway.contains("mesh.instances.billing=billing-service:8085"), gateway);
+        // The gateway finds every ready pod of a backend through its headless Service.
+        assertTrue(gateway.contains("mesh.instances.profile=dns:profile-service-pods:8081"), gateway);
+        assertTrue(gateway.contains("mesh.instances.billing=dns:billing-service-pods:8085"), gateway);
+        ObjectNode headless = Chart.named(manifests, "Service", "profile-service-pods");
+        assertEquals("None", headless.at("/spec/clusterIP").asText());
+        assertEquals(false, headless.at("/spec/publishNotReadyAddresses").asBoolean(true), "only ready pods are found");
         assertTrue(gateway.contains("mesh.jwt.public-key-location=/deployments/jwt/public.pem"), gateway);
         String task = Chart.named(manifests, "ConfigMap", "task-service-config").at("/data/application.properties").asText();
         assertTrue(task.contains("mesh.instances.analytics=analytics-service:8084"), task);

@@ -78,6 +78,9 @@ public class BackendProxy {
     @ConfigProperty(name = "mesh.gateway.backend.idle-timeout", defaultValue = "30s")
     Duration idleTimeout;
 
+    @ConfigProperty(name = "mesh.gateway.discovery.refresh", defaultValue = "5s")
+    Duration discoveryRefresh;
+
     private HttpClient client;
     private final Map<String, InstancePool> pools = new ConcurrentHashMap<>();
     private static final Set<HttpMethod> SAFE_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
@@ -85,8 +88,24 @@ public class BackendProxy {
     void register(@Observes Router router) {
         client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(200).setKeepAlive(true).setIdleTimeout(60));
         InstancePool.Policy balancing = InstancePool.Policy.parse(policy);
-        backends.route().forEach((route, backend) -> pools.put(route,
-                new InstancePool(backend.instances(), balancing, failureThreshold, openFor)));
+        backends.route().forEach((route, backend) -> {
+            List<String> entries = backend.instances();
+            boolean dynamic = InstanceDiscovery.dynamic(entries);
+            if (dynamic) {
+                InstanceDiscovery.cacheAnswersFor(discoveryRefresh);
+            }
+            InstancePool pool = new InstancePool(dynamic ? InstanceDiscovery.resolve(entries) : entries, balancing, failureThreshold, openFor);
+            pools.put(route, pool);
+            if (dynamic) {
+                vertx.setPeriodic(discoveryRefresh.toMillis(), id -> vertx.<List<String>>executeBlocking(() -> InstanceDiscovery.resolve(entries), false)
+                        .onSuccess(found -> {
+                            // An empty answer (DNS down, a rollout's gap) keeps the last known set.
+                            if (!found.isEmpty()) {
+                                pool.replace(found);
+                            }
+                        }));
+            }
+        });
         for (String route : backends.route().keySet()) {
             router.route("/api/v1/" + route + "*").handler(ctx -> proxy(ctx, route));
         }

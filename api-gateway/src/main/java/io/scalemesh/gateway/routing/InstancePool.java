@@ -42,7 +42,7 @@ final class InstancePool {
         Instance(String address) {
             this.address = address;
             int colon = address.lastIndexOf(':');
-            this.host = address.substring(0, colon);
+            this.host = address.substring(0, colon).replace("[", "").replace("]", ""); // an IPv6 literal
             this.port = Integer.parseInt(address.substring(colon + 1));
         }
 
@@ -59,7 +59,8 @@ final class InstancePool {
     private static final double WEIGHT = 0.2;
     static final long CLOSED = Long.MIN_VALUE;
 
-    private final List<Instance> instances;
+    /** Replaced whole when discovery finds another set; each known instance keeps its breaker. */
+    private volatile List<Instance> instances;
     private final Policy policy;
     private final int failureThreshold;
     private final long openForNanos;
@@ -76,8 +77,19 @@ final class InstancePool {
         return instances;
     }
 
+    /** Takes a newly discovered set of addresses; an address seen before keeps its breaker and latency. */
+    void replace(List<String> addresses) {
+        java.util.Map<String, Instance> known = new java.util.HashMap<>();
+        instances.forEach(i -> known.put(i.address, i));
+        instances = addresses.stream().distinct().map(a -> known.getOrDefault(a, new Instance(a))).toList();
+    }
+
     Plan plan() {
+        List<Instance> instances = this.instances;
         long now = System.nanoTime();
+        if (instances.isEmpty()) {
+            return new Plan(List.of(), 1);
+        }
         List<Instance> order = new ArrayList<>();
         for (int i = 0, start = Math.floorMod(cursor.getAndIncrement(), instances.size()); i < instances.size(); i++) {
             Instance instance = instances.get((start + i) % instances.size());

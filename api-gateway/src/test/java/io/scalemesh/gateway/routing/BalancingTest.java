@@ -44,6 +44,8 @@ class BalancingTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("mesh.routes.route.probe.instances", "127.0.0.1:" + PORTS[0] + ",127.0.0.1:" + PORTS[1],
+                    // Found through DNS, as in Kubernetes through a headless Service.
+                    "mesh.routes.route.found.instances", "dns:localhost:" + PORTS[1],
                     "mesh.gateway.balancer.open-for", "1s",
                     "mesh.gateway.backend.idle-timeout", "1s");
         }
@@ -94,6 +96,14 @@ class BalancingTest {
             probe().get("/api/v1/probe/ping").then().statusCode(200);
             return hits[1].get() > 0;
         });
+    }
+
+    @Test
+    void aRouteCanFindItsInstancesThroughDns() {
+        for (int i = 0; i < 4; i++) {
+            probe().get("/api/v1/found/ping").then().statusCode(200).body("instance", equalTo(1));
+        }
+        assertEquals(4, hits[1].get());
     }
 
     @Test

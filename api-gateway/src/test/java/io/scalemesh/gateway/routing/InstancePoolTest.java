@@ -59,6 +59,31 @@ class InstancePoolTest {
     }
 
     @Test
+    void aNewlyDiscoveredSetKeepsWhatIsKnownOfEachInstance() {
+        InstancePool pool = new InstancePool(List.of("10.0.0.1:8081", "10.0.0.2:8081"), InstancePool.Policy.ROUND_ROBIN, 1, OPEN_FOR);
+        InstancePool.Instance gone = pool.instances().get(0);
+        InstancePool.Instance stays = pool.instances().get(1);
+        pool.acquire(stays);
+        pool.failed(stays);
+        pool.replace(List.of("10.0.0.2:8081", "10.0.0.3:8081"));
+        assertEquals(List.of("10.0.0.2:8081", "10.0.0.3:8081"), pool.instances().stream().map(i -> i.address).toList());
+        assertTrue(pool.instances().get(0) == stays, "the same instance, its breaker still open");
+        assertEquals(List.of("10.0.0.3:8081"), pool.plan().order().stream().map(i -> i.address).toList());
+        assertFalse(pool.instances().contains(gone));
+    }
+
+    @Test
+    void dnsEntriesResolveToEveryAddressAndFixedOnesStay() {
+        List<String> found = InstanceDiscovery.resolve(List.of("dns:localhost:8081", "10.1.2.3:9000"));
+        assertTrue(found.contains("127.0.0.1:8081"), found.toString());
+        assertTrue(found.contains("10.1.2.3:9000"), found.toString());
+        assertEquals(List.of(), InstanceDiscovery.resolve(List.of("dns:no-such-host.invalid:80")));
+        InstancePool.Instance v6 = new InstancePool.Instance("[::1]:8081");
+        assertEquals("::1", v6.host);
+        assertEquals(8081, v6.port);
+    }
+
+    @Test
     void leastResponseTimePrefersTheFasterAndTheLessLoaded() {
         InstancePool pool = new InstancePool(List.of("slow:1", "fast:2"), InstancePool.Policy.LEAST_RESPONSE_TIME, 3, OPEN_FOR);
         InstancePool.Instance slow = pool.instances().get(0);
