@@ -19,11 +19,13 @@ trap finish EXIT
 E2E_GATEWAY=28080
 rm -rf .mesh/e2e
 
-up_out=$(./mesh up --profile e2e --scale profile-service=2 2>&1)
+# Traces on, to a collector that is not there: the services must start and serve all the same.
+up_out=$(./mesh up --profile e2e --scale profile-service=2 --otlp http://127.0.0.1:39318 2>&1)
 up_rc=$?
 echo "$up_out"
 check "up exits 0" [ "$up_rc" -eq 0 ]
 [ "$up_rc" -eq 0 ] || exit 1
+check "up says where traces go" grep -q "Traces go to http://127.0.0.1:39318" <<<"$up_out"
 check "up prints the gateway's URL" grep -q "api-gateway .*http://localhost:$E2E_GATEWAY" <<<"$up_out"
 check "up prints an example request" grep -q "curl -s http://localhost:$E2E_GATEWAY" <<<"$up_out"
 
@@ -70,6 +72,7 @@ check "a second up starts nothing twice" grep -q "api-gateway-0 already running"
 pids_after=$(./mesh status --profile e2e | grep -E ' up ' | awk '{print $1, $4}')
 check "a second up leaves every pid as it was" [ "$pids_before" = "$pids_after" ]
 
+check "a bad --otlp is a clear error" bash -c "./mesh up --profile e2e --otlp not-a-url 2>&1 | grep -q \"takes a collector's URL\""
 check "a bad --scale is a clear error" bash -c "./mesh up --profile e2e --scale nosuch=2 2>&1 | grep -q \"unknown service 'nosuch'\""
 
 down_out=$(./mesh down --profile e2e 2>&1)

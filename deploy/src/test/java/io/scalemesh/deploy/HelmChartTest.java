@@ -279,6 +279,23 @@ class HelmChartTest {
         assertTrue(rs256.verify(java.util.Base64.getUrlDecoder().decode(parts[2])), "the certificate verifies the token");
     }
 
+    @Test
+    void theDashboardAndTheAlertsShipWithTheChart() throws Exception {
+        List<ObjectNode> manifests = Chart.render(Values.PRODUCTION, Map.of());
+        JsonNode dashboard = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Chart.named(manifests, "ConfigMap", "scalemesh-dashboard").at("/data/scalemesh.json").asText());
+        assertEquals("scalemesh-overview", dashboard.path("uid").asText());
+        assertTrue(dashboard.path("panels").size() >= 8, "ingest, consumption, lag, DLQ, cache, queue, p99, errors");
+        for (JsonNode panel : dashboard.path("panels")) {
+            assertTrue(panel.path("targets").size() > 0 && !panel.at("/targets/0/expr").asText().isBlank(), panel.path("title").asText());
+        }
+        Set<String> alerts = new TreeSet<>();
+        Chart.named(manifests, "PrometheusRule", "scalemesh").at("/spec/groups/0/rules").forEach(r -> alerts.add(r.path("alert").asText()));
+        assertEquals(Set.of("ScalemeshConsumerLagGrowing", "ScalemeshDeadLetters", "ScalemeshHighErrorRate", "ScalemeshReadinessFlapping"),
+                alerts);
+        assertTrue(Chart.ofKind(Chart.render(Values.DEFAULTS, Map.of()), "PrometheusRule").isEmpty(), "off unless asked for");
+    }
+
     private static Set<String> labels(JsonNode labels) {
         Set<String> names = new TreeSet<>();
         labels.fieldNames().forEachRemaining(names::add);

@@ -76,10 +76,17 @@ public final class MeshCli {
         for (MeshService service : MeshService.values()) {
             scale.put(service, 1);
         }
+        String otlp = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String spec;
-            if (arg.equals("--scale") && i + 1 < args.size()) {
+            if (arg.equals("--otlp") && i + 1 < args.size()) {
+                otlp = args.get(++i);
+                continue;
+            } else if (arg.startsWith("--otlp=")) {
+                otlp = arg.substring("--otlp=".length());
+                continue;
+            } else if (arg.equals("--scale") && i + 1 < args.size()) {
                 spec = args.get(++i);
             } else if (arg.startsWith("--scale=")) {
                 spec = arg.substring("--scale=".length());
@@ -91,6 +98,15 @@ public final class MeshCli {
                 throw new IllegalArgumentException("--scale takes SERVICE=N with N from 1 to 99, e.g. --scale profile-service=2");
             }
             scale.put(MeshService.of(parts[0]), Integer.parseInt(parts[1]));
+        }
+        if (otlp != null) {
+            if (!otlp.matches("https?://[^\\s/]+(:\\d+)?/?")) {
+                throw new IllegalArgumentException("--otlp takes a collector's URL, e.g. http://localhost:4317 (OTLP/gRPC) or :4318 (OTLP/HTTP)");
+            }
+            // Jaeger and OpenTelemetry collectors listen for OTLP/gRPC on 4317 and OTLP/HTTP on 4318.
+            services.withEnvironment(Map.of("QUARKUS_OTEL_SDK_DISABLED", "false", "QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", otlp,
+                    "QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", otlp.matches(".*:4318/?") ? "http/protobuf" : "grpc"));
+            out.println("Traces go to " + otlp + " (services already running keep their settings: ./mesh down first).");
         }
         long begin = System.nanoTime();
         out.println("Infrastructure (" + stack.settings().profile().id() + ", state in " + stack.settings().stateDir() + ")");

@@ -100,6 +100,8 @@ public final class ServiceInstances {
         env.put("QUARKUS_HTTP_PORT", Integer.toString(instance.port()));
         env.put("MESH_INSTANCE", instance.name());
         env.put("MESH_STATE_DIR", settings.stateDir().toString());
+        // The jars run in the prod profile, which logs JSON for a collector; people read ./mesh logs.
+        env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
         env.putAll(extraEnvironment);
         for (MeshService service : MeshService.values()) {
             // Every instance of every service, for the gateway's load balancer; a service not started

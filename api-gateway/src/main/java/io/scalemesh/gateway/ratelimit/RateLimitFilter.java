@@ -39,6 +39,8 @@ public class RateLimitFilter {
     @Inject
     MeterRegistry registry;
 
+    private final java.util.Set<String> limitedRoutes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     void register(@Observes Router router) {
         if (limits.enabled()) {
             router.route("/api/*").order(ORDER).handler(this::limit);
@@ -59,6 +61,9 @@ public class RateLimitFilter {
                     ctx.response().putHeader("RateLimit-Reset", Long.toString(seconds(decision.reset().toMillis())));
                     ctx.request().resume();
                     if (decision.allowed()) {
+                        if (limitedRoutes.add(route)) {
+                            registry.counter("scalemesh.gateway.rate.limited", "route", route); // at zero until a refusal
+                        }
                         ctx.next();
                     } else {
                         registry.counter("scalemesh.gateway.rate.limited", "route", route).increment();

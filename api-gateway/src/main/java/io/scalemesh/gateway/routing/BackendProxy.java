@@ -96,6 +96,10 @@ public class BackendProxy {
             }
             InstancePool pool = new InstancePool(dynamic ? InstanceDiscovery.resolve(entries) : entries, balancing, failureThreshold, openFor);
             pools.put(route, pool);
+            pool.instances().forEach(instance -> {
+                registry.counter("scalemesh.gateway.backend.failures", "route", route, "instance", instance.address);
+                registry.counter("scalemesh.gateway.circuit.opened", "route", route, "instance", instance.address);
+            });
             if (dynamic) {
                 vertx.setPeriodic(discoveryRefresh.toMillis(), id -> vertx.<List<String>>executeBlocking(() -> InstanceDiscovery.resolve(entries), false)
                         .onSuccess(found -> {

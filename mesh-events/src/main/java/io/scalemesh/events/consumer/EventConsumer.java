@@ -31,6 +31,7 @@ public final class EventConsumer {
     private final MeterRegistry registry;
     private final int maxAttempts;
     private final Duration firstBackoff;
+    private final java.util.Set<String> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public EventConsumer(String service, MeterRegistry registry, int maxAttempts, Duration firstBackoff) {
         this.service = service;
@@ -43,6 +44,12 @@ public final class EventConsumer {
      * @param effect applies the event once and answers true, or answers false for a duplicate
      */
     public Uni<Void> handle(String consumer, String topic, String payload, Function<EventEnvelope, Uni<Boolean>> effect) {
+        if (registered.add(consumer + "/" + topic)) {
+            // All three outcomes exist from the first message on, at zero: "none yet" is a value, not a gap.
+            registry.counter("scalemesh.events.consumed", "service", service, "consumer", consumer, "topic", topic);
+            registry.counter("scalemesh.events.deduplicated", "service", service, "consumer", consumer, "topic", topic);
+            registry.counter("scalemesh.events.dead.lettered", "service", service, "consumer", consumer, "topic", topic);
+        }
         EventEnvelope event;
         try {
             event = EventCodec.decode(payload);

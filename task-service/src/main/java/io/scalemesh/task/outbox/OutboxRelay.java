@@ -176,7 +176,7 @@ public class OutboxRelay {
         if (traceparent != null) {
             // The produce span continues the trace of the request that wrote the row.
             Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), traceparent, TRACEPARENT);
-            message = message.addMetadata(TracingMetadata.withPrevious(parent));
+            message = message.addMetadata(TracingMetadata.withCurrent(parent)); // the sink parents its span on the "current" context
         }
         Message<String> toSend = message;
         return Uni.createFrom().deferred(() -> emitter.sendMessage(toSend));

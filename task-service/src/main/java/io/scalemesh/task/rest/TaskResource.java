@@ -16,8 +16,6 @@ import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
@@ -28,6 +26,7 @@ import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
 import io.scalemesh.task.Task;
 import io.scalemesh.task.TaskStatus;
+import io.scalemesh.task.outbox.Traceparent;
 import io.scalemesh.task.queue.QueueDepth;
 import io.scalemesh.task.store.TaskStore;
 import io.scalemesh.task.types.TaskTypes;
@@ -76,6 +75,11 @@ public class TaskResource {
     public record Page(List<TaskView> items, String next) {
     }
 
+    @jakarta.annotation.PostConstruct
+    void registerMetrics() {
+        registry.counter("scalemesh.task.shed", "service", "task-service"); // at zero until the queue is full
+    }
+
     static String statusUrl(String id) {
         return "/api/v1/tasks/" + id;
     }
@@ -101,7 +105,7 @@ public class TaskResource {
                 new EventData.TaskRequested(id, task.type().name()).toJson());
         String hash = idempotencyKey == null ? null : sha256(body);
         return store.accept(id, caller.userId(), task.type().name(), task.input(), idempotencyKey, hash,
-                        EventCodec.encode(requested), traceparent())
+                        EventCodec.encode(requested), Traceparent.current())
                 // More accepts waiting for a connection than the pool queues: refuse now, before
                 // a backlog of requests exhausts the heap.
                 .onFailure(f -> f.getClass().getSimpleName().equals("ConnectionPoolTooBusyException"))
@@ -233,12 +237,6 @@ public class TaskResource {
         } catch (IllegalArgumentException e) {
             return false;
         }
-    }
-
-    /** The current span as a W3C traceparent, so the relay's Kafka record continues this request's trace. */
-    private static String traceparent() {
-        SpanContext span = Span.current().getSpanContext();
-        return span.isValid() ? "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex() : null;
     }
 
     private static String sha256(String text) {

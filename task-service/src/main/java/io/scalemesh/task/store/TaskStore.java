@@ -118,12 +118,13 @@ public class TaskStore {
      * the first finisher of a task gets true: a second run of the same task (a redelivery racing a
      * slow worker) finds it finished and changes nothing.
      */
-    public Uni<Boolean> finish(String id, TaskStatus status, JsonNode result, String error, String owner, String completedEvent) {
+    public Uni<Boolean> finish(String id, TaskStatus status, JsonNode result, String error, String owner, String completedEvent,
+            String traceparent) {
         return pool.preparedQuery("WITH done AS (UPDATE tasks SET status = $2, result = $3::text::jsonb, error = $4, finished_at = now()"
                         + " WHERE id = $1 AND status = 'RUNNING' RETURNING id)"
-                        + " INSERT INTO outbox (topic, key, payload) SELECT $5, $6, $7 FROM done")
+                        + " INSERT INTO outbox (topic, key, payload, traceparent) SELECT $5, $6, $7, $8 FROM done")
                 .execute(Tuple.tuple(List.of(UUID.fromString(id), status.name())).addValue(result == null ? null : result.toString())
-                        .addValue(error).addValue(Topics.TASK_COMPLETED).addValue(owner).addValue(completedEvent))
+                        .addValue(error).addValue(Topics.TASK_COMPLETED).addValue(owner).addValue(completedEvent).addValue(traceparent))
                 .map(rows -> rows.rowCount() == 1);
     }
 

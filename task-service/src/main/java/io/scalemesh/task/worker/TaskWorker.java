@@ -20,6 +20,7 @@ import io.scalemesh.events.consumer.DeadLetterException;
 import io.scalemesh.events.consumer.EventConsumer;
 import io.scalemesh.task.Task;
 import io.scalemesh.task.TaskStatus;
+import io.scalemesh.task.outbox.Traceparent;
 import io.scalemesh.task.store.TaskStore;
 import io.scalemesh.task.types.TaskFailure;
 import io.scalemesh.task.types.TaskType;
@@ -81,23 +82,25 @@ public class TaskWorker {
 
     /** One delivery of a task's message; true when this delivery finished the task. */
     Uni<Boolean> attempt(String taskId) {
-        return store.claim(taskId, instance).chain(task -> task == null ? Uni.createFrom().item(false) : run(task));
+        // Taken while the delivery's consume span is current: task.completed continues its trace.
+        String traceparent = Traceparent.current();
+        return store.claim(taskId, instance).chain(task -> task == null ? Uni.createFrom().item(false) : run(task, traceparent));
     }
 
-    private Uni<Boolean> run(Task task) {
+    private Uni<Boolean> run(Task task, String traceparent) {
         Timer.Sample started = Timer.start(registry);
         Uni<JsonNode> work = types.find(task.type())
                 .map(type -> Uni.createFrom().deferred(() -> type.run(task)))
                 .orElseGet(() -> Uni.createFrom().failure(TaskFailure.permanent("unknown task type " + task.type())));
         return work.onItemOrFailure().transformToUni((result, failure) -> {
             if (failure == null) {
-                return finish(task, TaskStatus.SUCCEEDED, result, null, started);
+                return finish(task, TaskStatus.SUCCEEDED, result, null, started, traceparent);
             }
             boolean retryable = !(failure instanceof TaskFailure tf) || tf.retryable();
             String reason = failure instanceof TaskFailure ? failure.getMessage() : failure.toString();
             if (!retryable || task.attempts() >= maxAttempts) {
                 String verdict = "task " + task.id() + " failed after " + task.attempts() + " attempt(s): " + reason;
-                return finish(task, TaskStatus.FAILED, null, reason, started).chain(finished -> finished
+                return finish(task, TaskStatus.FAILED, null, reason, started, traceparent).chain(finished -> finished
                         ? Uni.createFrom().failure(new DeadLetterException(verdict))
                         : Uni.createFrom().item(false));
             }
@@ -107,10 +110,10 @@ public class TaskWorker {
         });
     }
 
-    private Uni<Boolean> finish(Task task, TaskStatus status, JsonNode result, String error, Timer.Sample started) {
+    private Uni<Boolean> finish(Task task, TaskStatus status, JsonNode result, String error, Timer.Sample started, String traceparent) {
         EventEnvelope completed = EventEnvelope.create(EventTypes.TASK_COMPLETED, SOURCE, task.owner(),
                 new EventData.TaskCompleted(task.id(), task.type(), status.name(), task.attempts(), Instant.now()).toJson());
-        return store.finish(task.id(), status, result, error, task.owner(), EventCodec.encode(completed)).invoke(finished -> {
+        return store.finish(task.id(), status, result, error, task.owner(), EventCodec.encode(completed), traceparent).invoke(finished -> {
             if (finished) {
                 started.stop(registry.timer("scalemesh.task.duration", "service", "task-service", "type", task.type(), "status", status.name()));
                 registry.counter("scalemesh.task.outcomes", "service", "task-service", "type", task.type(), "status", status.name()).increment();
