@@ -99,6 +99,7 @@ public final class ServiceInstances {
         Map<String, String> env = new HashMap<>(stack.connectionEnvironment());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(instance.port()));
         env.put("MESH_INSTANCE", instance.name());
+        env.put("QUARKUS_OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=" + instance.name()); // which instance a span came from
         env.put("MESH_STATE_DIR", settings.stateDir().toString());
         // The jars run in the prod profile, which logs JSON for a collector; people read ./mesh logs.
         env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");

@@ -25,7 +25,7 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 final class OtlpReceiver implements AutoCloseable {
 
     /** One received span; ids in lower-case hex, as Jaeger shows them. */
-    record Span(String service, String traceId, String spanId, String parentSpanId, String name, String kind,
+    record Span(String service, String instance, String traceId, String spanId, String parentSpanId, String name, String kind,
             Map<String, String> attributes) {
     }
 
@@ -78,10 +78,12 @@ final class OtlpReceiver implements AutoCloseable {
     private void take(ExportTraceServiceRequest request) {
         HexFormat hex = HexFormat.of();
         for (ResourceSpans resource : request.getResourceSpansList()) {
-            String service = attributes(resource.getResource().getAttributesList()).getOrDefault("service.name", "?");
+            Map<String, String> resourceAttributes = attributes(resource.getResource().getAttributesList());
+            String service = resourceAttributes.getOrDefault("service.name", "?");
+            String instance = resourceAttributes.getOrDefault("service.instance.id", "?");
             for (ScopeSpans scope : resource.getScopeSpansList()) {
                 for (io.opentelemetry.proto.trace.v1.Span span : scope.getSpansList()) {
-                    spans.add(new Span(service, hex.formatHex(span.getTraceId().toByteArray()), hex.formatHex(span.getSpanId().toByteArray()),
+                    spans.add(new Span(service, instance, hex.formatHex(span.getTraceId().toByteArray()), hex.formatHex(span.getSpanId().toByteArray()),
                             hex.formatHex(span.getParentSpanId().toByteArray()), span.getName(), span.getKind().name(),
                             attributes(span.getAttributesList())));
                 }

@@ -88,6 +88,7 @@ class TracingIT {
             assertTrue(descends(trace, storeSpan, consume), consumer + "'s " + store + " work is inside its consume span");
         }
         assertFalse(receiver.spans().stream().anyMatch(s -> s.name().contains("/q/")), "health and metrics requests are not traced");
+        trace.forEach(s -> assertEquals(s.service() + "-0", s.instance(), "each span names its instance (service.instance.id)"));
     }
 
     @Test
@@ -108,12 +109,15 @@ class TracingIT {
     @Test
     void everyMetricTheDashboardQueriesIsOneTheServicesExpose() throws Exception {
         String user = "metrics-" + UUID.randomUUID();
-        var as = given().header("Authorization", "Bearer " + Tokens.forTests(user, false)).contentType(ContentType.JSON);
-        as.body("{\"type\": \"purchase\"}").post(gateway + "/api/v1/actions").then().statusCode(202);
-        as.body("{\"type\": \"sum\", \"input\": {\"numbers\": [1]}}").post(gateway + "/api/v1/tasks").then().statusCode(202);
-        as.body("{\"displayName\": \"M\", \"email\": \"m@example.org\"}").put(gateway + "/api/v1/profiles/" + user).then().statusCode(201);
-        as.header("Cache-Control", "no-cache").get(gateway + "/api/v1/profiles/" + user);
-        as.get(gateway + "/api/v1/profiles/" + user);
+        String token = Tokens.forTests(user, false);
+        // A fresh request each time: a RestAssured specification keeps the headers set on it.
+        java.util.function.Supplier<io.restassured.specification.RequestSpecification> as = () ->
+                given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON);
+        as.get().body("{\"type\": \"purchase\"}").post(gateway + "/api/v1/actions").then().statusCode(202);
+        as.get().body("{\"type\": \"sum\", \"input\": {\"numbers\": [1]}}").post(gateway + "/api/v1/tasks").then().statusCode(202);
+        as.get().body("{\"displayName\": \"M\", \"email\": \"m@example.org\"}").put(gateway + "/api/v1/profiles/" + user).then().statusCode(201);
+        as.get().header("Cache-Control", "no-cache").get(gateway + "/api/v1/profiles/" + user);
+        as.get().get(gateway + "/api/v1/profiles/" + user);
         // A poison record: every consumer dead-letters it, so the dead-letter counters exist.
         java.util.Properties config = new java.util.Properties();
         config.put("bootstrap.servers", stack.settings().kafkaBootstrap());
@@ -141,6 +145,17 @@ class TracingIT {
             queried.add(m.group(1));
         }
         assertTrue(queried.size() >= 10, "the dashboard queries " + queried);
+        // And the values make sense for the traffic above.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            String billing = metrics(MeshService.BILLING);
+            assertTrue(sum(billing, "scalemesh_events_consumed_total", "topic=\"user-actions\"") >= 1, "billing consumed the action");
+            assertTrue(sum(billing, "scalemesh_events_dead_lettered_total", "topic=\"user-actions\"") >= 1, "and dead-lettered the poison");
+            assertTrue(sum(billing, "scalemesh_billing_charged_minor_total", "") > 0, "and charged for the purchase");
+            assertTrue(sum(metrics(MeshService.API_GATEWAY), "scalemesh_events_published_total", "topic=\"user-actions\"") >= 1);
+            assertTrue(sum(metrics(MeshService.PROFILE), "scalemesh_cache_misses_total", "") >= 1, "the first profile read missed");
+            assertTrue(sum(metrics(MeshService.TASK), "scalemesh_task_outcomes_total", "status=\"SUCCEEDED\"") >= 1);
+            assertEquals(0, sum(metrics(MeshService.TASK), "scalemesh_task_shed_total", ""), "nothing was shed");
+        });
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             StringBuilder exposed = new StringBuilder();
             for (MeshService service : MeshService.values()) {
@@ -150,6 +165,22 @@ class TracingIT {
                     .matcher(exposed).find()).collect(Collectors.toCollection(java.util.TreeSet::new));
             assertEquals(Set.of(), missing, "queried by the dashboard but exposed by no service");
         });
+    }
+
+    private String metrics(MeshService service) {
+        return given().get("http://127.0.0.1:" + services.instance(service, 0).port() + "/q/metrics").asString();
+    }
+
+    /** The sum of a metric's samples whose labels contain {@code label} (an exemplar after the value is ignored). */
+    private static double sum(String metrics, String name, String label) {
+        double total = 0;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? (\\S+)").matcher(metrics);
+        while (m.find()) {
+            if (m.group(1) == null ? label.isEmpty() : m.group(1).contains(label)) {
+                total += Double.parseDouble(m.group(2));
+            }
+        }
+        return total;
     }
 
     /** POSTs through the gateway as a traced client would: the request's parent is a span of ours, so we know its trace. */
