@@ -96,6 +96,8 @@ public class ProfileCache {
     private final Map<String, Uni<Entry>> flights = new ConcurrentHashMap<>();
     /** Invalidations Redis has not had yet: user → the tombstone's version. */
     private final Map<String, Long> owed = new ConcurrentHashMap<>();
+    /** Past this many, a long outage's further invalidations fall back to the entries' TTL (memory stays bounded). */
+    private final int maxOwed;
     private final Vertx vertx;
     private long owedTimer = -1;
     private final Counter localHits;
@@ -113,7 +115,8 @@ public class ProfileCache {
             @ConfigProperty(name = "mesh.profile.cache.local-max-entries", defaultValue = "10000") long localMax,
             @ConfigProperty(name = "mesh.profile.cache.tombstone-ttl", defaultValue = "60s") Duration tombstoneTtl,
             @ConfigProperty(name = "mesh.profile.cache.redis-timeout", defaultValue = "250ms") Duration redisTimeout,
-            @ConfigProperty(name = "mesh.profile.cache.redis-pause", defaultValue = "1s") Duration redisPause) {
+            @ConfigProperty(name = "mesh.profile.cache.redis-pause", defaultValue = "1s") Duration redisPause,
+            @ConfigProperty(name = "mesh.profile.cache.max-owed-invalidations", defaultValue = "100000") int maxOwed) {
         this.redis = redis;
         this.registry = registry;
         this.vertx = vertx;
@@ -122,6 +125,7 @@ public class ProfileCache {
         this.tombstoneTtl = tombstoneTtl;
         this.redisTimeout = redisTimeout;
         this.redisPause = redisPause;
+        this.maxOwed = maxOwed;
         this.local = Caffeine.newBuilder().maximumSize(localMax).expireAfterWrite(localTtl).build();
         this.localHits = counter("scalemesh.cache.hits", "tier", "local");
         this.redisHits = counter("scalemesh.cache.hits", "tier", "redis");
@@ -186,7 +190,12 @@ public class ProfileCache {
                 Long.toString(tombstoneTtl.toMillis()))))
                 .invoke(applied -> {
                     if (applied == null) {
-                        owed.merge(userId, minVersion, Math::max);
+                        if (owed.size() < maxOwed || owed.containsKey(userId)) {
+                            owed.merge(userId, minVersion, Math::max);
+                        } else {
+                            counter("scalemesh.cache.owed.dropped").increment();
+                            LOG.warnf("%d invalidations already wait for Redis; %s's will end with its Redis TTL", maxOwed, userId);
+                        }
                     } else {
                         owed.remove(userId, minVersion);
                     }
