@@ -103,7 +103,7 @@ public final class ProfileBench {
     }
 
     /** PUTs the users' profiles, then waits until every one is readable from its shard's replica. */
-    private void seed(String base) throws Exception {
+    void seed(String base) throws Exception {
         Semaphore inFlight = new Semaphore(32);
         List<CompletableFuture<HttpResponse<Void>>> puts = new ArrayList<>();
         for (int i = 0; i < users; i++) {
@@ -138,7 +138,7 @@ public final class ProfileBench {
                 .header("Cache-Control", "no-cache").build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    private Wrk.Run wrk(String base, String mode, boolean bypass, Duration duration) throws IOException, InterruptedException {
+    Wrk.Run wrk(String base, String mode, boolean bypass, Duration duration) throws IOException, InterruptedException {
         return wrk.run(mode, "profiles.lua", base, CONNECTIONS, duration,
                 Map.of("BENCH_USERS", Integer.toString(users), "BENCH_BYPASS", bypass ? "1" : "0"));
     }
