@@ -1,10 +1,6 @@
 package io.scalemesh.bench;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,24 +37,21 @@ public final class GatewayBench {
         Wrk wrk = new Wrk(settings.root());
         String loadBefore = BenchReport.loadAverage();
         stack.up(line -> System.out.println("[bench] " + line));
-        // Limits far above the load: the bench measures the limiter's cost, not its refusals.
-        ServiceInstances services = new ServiceInstances(stack).withEnvironment(Map.of(
-                "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_CAPACITY", "100000000", "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_REFILL_PER_SECOND", "100000000"));
+        ServiceInstances services = new ServiceInstances(stack).withEnvironment(UNLIMITED);
         List<Wrk.Run> runs = new ArrayList<>();
         try {
             services.up(Map.of(MeshService.PROFILE, 1, MeshService.API_GATEWAY, 1), line -> System.out.println("[bench] " + line));
             String direct = "http://127.0.0.1:" + services.instance(MeshService.PROFILE, 0).port();
             String gateway = "http://127.0.0.1:" + services.instance(MeshService.API_GATEWAY, 0).port();
-            seed(direct);
-            Map<String, String> straight = Map.of("BENCH_USER", USER, "BENCH_DIRECT", "1");
-            Map<String, String> proxied = Map.of("BENCH_USER", USER, "BENCH_DIRECT", "0", "BENCH_TOKEN",
-                    Tokens.signedWith(JwtKeys.of(settings)).subject(USER).lifetime(Duration.ofHours(2)).sign());
-            wrk.run("warm-up direct", "gateway.lua", direct, 8, warm, straight);
-            wrk.run("warm-up through the gateway", "gateway.lua", gateway, 8, warm, proxied);
-            runs.add(wrk.run("direct, 1 connection", "gateway.lua", direct, 1, measure, straight));
-            runs.add(wrk.run("through the gateway, 1 connection", "gateway.lua", gateway, 1, measure, proxied));
-            runs.add(wrk.run("direct, 16 connections", "gateway.lua", direct, 16, measure, straight));
-            runs.add(wrk.run("through the gateway, 16 connections", "gateway.lua", gateway, 16, measure, proxied));
+            new ProfileBench(settings.root(), 1).seed(direct);
+            Map<String, String> straight = Map.of("BENCH_USERS", "1");
+            Map<String, String> proxied = throughGateway(settings);
+            wrk.run("warm-up direct", "profiles.lua", direct, 8, warm, straight);
+            wrk.run("warm-up through the gateway", "profiles.lua", gateway, 8, warm, proxied);
+            runs.add(wrk.run("direct, 1 connection", "profiles.lua", direct, 1, measure, straight));
+            runs.add(wrk.run("through the gateway, 1 connection", "profiles.lua", gateway, 1, measure, proxied));
+            runs.add(wrk.run("direct, 16 connections", "profiles.lua", direct, 16, measure, straight));
+            runs.add(wrk.run("through the gateway, 16 connections", "profiles.lua", gateway, 16, measure, proxied));
         } finally {
             services.down(line -> System.out.println("[bench] " + line));
             stack.down(line -> System.out.println("[bench] " + line));
@@ -66,23 +59,13 @@ public final class GatewayBench {
         write(smoke, runs, loadBefore, BenchReport.loadAverage());
     }
 
-    private static void seed(String direct) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newHttpClient();
-        int status = http.send(HttpRequest.newBuilder(URI.create(direct + "/api/v1/profiles/" + USER)).header("X-Mesh-User", USER)
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"displayName\": \"Bench\", \"email\": \"bench@example.org\"}")).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
-        if (status != 200 && status != 201) {
-            throw new IllegalStateException("seeding the profile answered " + status);
-        }
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (http.send(HttpRequest.newBuilder(URI.create(direct + "/api/v1/profiles/" + USER)).header("X-Mesh-User", USER).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the seeded profile never became readable");
-            }
-            Thread.sleep(20);
-        }
+    /** The limits far above any load: the benches measure the limiter's cost, not its refusals. */
+    static final Map<String, String> UNLIMITED = Map.of("MESH_GATEWAY_RATE_LIMIT_DEFAULTS_CAPACITY", "100000000",
+            "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_REFILL_PER_SECOND", "100000000");
+
+    /** profiles.lua's settings for reading the seeded user's profile through the gateway, with a token. */
+    static Map<String, String> throughGateway(StackSettings settings) {
+        return Map.of("BENCH_USERS", "1", "BENCH_TOKEN", Tokens.signedWith(JwtKeys.of(settings)).subject(USER).lifetime(Duration.ofHours(2)).sign());
     }
 
     private static void write(boolean smoke, List<Wrk.Run> runs, String loadBefore, String loadAfter) throws IOException {

@@ -7,11 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 import io.scalemesh.devstack.DevStack;
-import io.scalemesh.devstack.JwtKeys;
 import io.scalemesh.devstack.MeshService;
 import io.scalemesh.devstack.ServiceInstances;
 import io.scalemesh.devstack.StackSettings;
-import io.scalemesh.devstack.Tokens;
 
 /**
  * The harness kept working, in well under a minute (run by ./mesh test): the profile and gateway
@@ -28,8 +26,7 @@ public final class SmokeBench {
         Wrk wrk = new Wrk(settings.root());
         ProfileBench profiles = new ProfileBench(settings.root(), 20);
         stack.up(line -> System.out.println("[smoke] " + line));
-        ServiceInstances services = new ServiceInstances(stack).withEnvironment(Map.of(
-                "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_CAPACITY", "100000000", "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_REFILL_PER_SECOND", "100000000"));
+        ServiceInstances services = new ServiceInstances(stack).withEnvironment(GatewayBench.UNLIMITED);
         List<Wrk.Run> runs = new ArrayList<>();
         try {
             services.up(Map.of(MeshService.PROFILE, 1, MeshService.API_GATEWAY, 1), line -> System.out.println("[smoke] " + line));
@@ -38,8 +35,7 @@ public final class SmokeBench {
             profiles.seed(direct);
             runs.add(profiles.wrk(direct, "profiles cached", false, run));
             runs.add(profiles.wrk(direct, "profiles uncached", true, run));
-            runs.add(wrk.run("through the gateway", "gateway.lua", gateway, 4, run, Map.of("BENCH_USER", "bench-0", "BENCH_DIRECT", "0",
-                    "BENCH_TOKEN", Tokens.signedWith(JwtKeys.of(settings)).subject("bench-0").sign())));
+            runs.add(wrk.run("through the gateway", "profiles.lua", gateway, 4, run, GatewayBench.throughGateway(settings)));
         } finally {
             services.down(line -> System.out.println("[smoke] " + line));
             stack.down(line -> System.out.println("[smoke] " + line));

@@ -6,6 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.Signature;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +26,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 
 import io.scalemesh.deploy.Chart.Values;
+import io.scalemesh.devstack.JwtKeys;
+import io.scalemesh.devstack.Tokens;
 
 /** The chart with real Helm and no cluster: lint, render, validate, and what was rendered. */
 class HelmChartTest {
@@ -235,12 +246,12 @@ class HelmChartTest {
     void secretsAreGeneratedNeverDefaultedAndExistingOnesAreUsed() {
         List<ObjectNode> manifests = Chart.render(Values.DEFAULTS, Map.of());
         ObjectNode jwt = Chart.named(manifests, "Secret", "scalemesh-jwt");
-        String publicPem = new String(java.util.Base64.getDecoder().decode(jwt.at("/data/public.pem").asText()));
+        String publicPem = new String(Base64.getDecoder().decode(jwt.at("/data/public.pem").asText()));
         assertTrue(publicPem.startsWith("-----BEGIN CERTIFICATE-----"), "a generated key pair's certificate");
         ObjectNode postgres = Chart.named(manifests, "Secret", "scalemesh-postgres");
-        String password = new String(java.util.Base64.getDecoder().decode(postgres.at("/data/password").asText()));
+        String password = new String(Base64.getDecoder().decode(postgres.at("/data/password").asText()));
         assertEquals(32, password.length());
-        assertFalse(password.equals(new String(java.util.Base64.getDecoder().decode(Chart.named(Chart.render(Values.DEFAULTS,
+        assertFalse(password.equals(new String(Base64.getDecoder().decode(Chart.named(Chart.render(Values.DEFAULTS,
                 Map.of()), "Secret", "scalemesh-postgres").at("/data/password").asText()))), "random per install, not a default");
 
         List<ObjectNode> external = Chart.render(Values.PRODUCTION, Map.of());
@@ -259,30 +270,30 @@ class HelmChartTest {
     @Test
     void theReleasesGeneratedKeySignsTokensItsCertificateVerifies() throws Exception {
         ObjectNode jwt = Chart.named(Chart.render(Values.DEFAULTS, Map.of()), "Secret", "scalemesh-jwt");
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("release-jwt");
-        java.nio.file.Path rsa = java.nio.file.Files.write(dir.resolve("private.pem"),
-                java.util.Base64.getDecoder().decode(jwt.at("/data/private.pem").asText()));
-        java.nio.file.Path pkcs8 = dir.resolve("jwt-private.pem");
+        Path dir = Files.createTempDirectory("release-jwt");
+        Path rsa = Files.write(dir.resolve("private.pem"),
+                Base64.getDecoder().decode(jwt.at("/data/private.pem").asText()));
+        Path pkcs8 = dir.resolve("jwt-private.pem");
         // The conversion NOTES.txt tells the user to run.
         Process openssl = new ProcessBuilder("openssl", "pkcs8", "-topk8", "-nocrypt", "-in", rsa.toString(), "-out", pkcs8.toString())
                 .redirectErrorStream(true).start();
         String output = new String(openssl.getInputStream().readAllBytes());
         assertEquals(0, openssl.waitFor(), output);
 
-        String token = io.scalemesh.devstack.Tokens.signedWith(io.scalemesh.devstack.JwtKeys.signingWith(pkcs8)).subject("alice").sign();
-        java.security.cert.Certificate certificate = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
-                new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(jwt.at("/data/public.pem").asText())));
+        String token = Tokens.signedWith(JwtKeys.signingWith(pkcs8)).subject("alice").sign();
+        Certificate certificate = CertificateFactory.getInstance("X.509").generateCertificate(
+                new ByteArrayInputStream(Base64.getDecoder().decode(jwt.at("/data/public.pem").asText())));
         String[] parts = token.split("\\.");
-        java.security.Signature rs256 = java.security.Signature.getInstance("SHA256withRSA");
+        Signature rs256 = Signature.getInstance("SHA256withRSA");
         rs256.initVerify(certificate.getPublicKey());
-        rs256.update((parts[0] + "." + parts[1]).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        assertTrue(rs256.verify(java.util.Base64.getUrlDecoder().decode(parts[2])), "the certificate verifies the token");
+        rs256.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+        assertTrue(rs256.verify(Base64.getUrlDecoder().decode(parts[2])), "the certificate verifies the token");
     }
 
     @Test
     void theDashboardAndTheAlertsShipWithTheChart() throws Exception {
         List<ObjectNode> manifests = Chart.render(Values.PRODUCTION, Map.of());
-        JsonNode dashboard = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        JsonNode dashboard = new ObjectMapper().readTree(
                 Chart.named(manifests, "ConfigMap", "scalemesh-dashboard").at("/data/scalemesh.json").asText());
         assertEquals("scalemesh-overview", dashboard.path("uid").asText());
         assertTrue(dashboard.path("panels").size() >= 8, "ingest, consumption, lag, DLQ, cache, queue, p99, errors");

@@ -5,24 +5,37 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 import io.scalemesh.devstack.DevStack;
 import io.scalemesh.devstack.MeshService;
 import io.scalemesh.devstack.ServiceInstances;
@@ -111,7 +124,7 @@ class TracingIT {
         String user = "metrics-" + UUID.randomUUID();
         String token = Tokens.forTests(user, false);
         // A fresh request each time: a RestAssured specification keeps the headers set on it.
-        java.util.function.Supplier<io.restassured.specification.RequestSpecification> as = () ->
+        Supplier<RequestSpecification> as = () ->
                 given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON);
         as.get().body("{\"type\": \"purchase\"}").post(gateway + "/api/v1/actions").then().statusCode(202);
         as.get().body("{\"type\": \"sum\", \"input\": {\"numbers\": [1]}}").post(gateway + "/api/v1/tasks").then().statusCode(202);
@@ -119,18 +132,18 @@ class TracingIT {
         as.get().header("Cache-Control", "no-cache").get(gateway + "/api/v1/profiles/" + user);
         as.get().get(gateway + "/api/v1/profiles/" + user);
         // A poison record: every consumer dead-letters it, so the dead-letter counters exist.
-        java.util.Properties config = new java.util.Properties();
+        Properties config = new Properties();
         config.put("bootstrap.servers", stack.settings().kafkaBootstrap());
-        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(config,
-                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("user-actions", user, "not json")).get();
+        try (var producer = new KafkaProducer<String, String>(config,
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>("user-actions", user, "not json")).get();
         }
         // The poison's warning is logged inside notification's consume span: JSON with that span's trace id.
-        java.nio.file.Path log = services.instance(MeshService.NOTIFICATION, 0).log();
+        Path log = services.instance(MeshService.NOTIFICATION, 0).log();
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var json = new ObjectMapper();
             boolean traced = false;
-            for (String line : java.nio.file.Files.readAllLines(log)) {
+            for (String line : Files.readAllLines(log)) {
                 if (line.startsWith("{") && line.contains("goes to the DLQ")) {
                     var entry = json.readTree(line);
                     traced |= entry.at("/mdc/traceId").asText().matches("[0-9a-f]{32}") && entry.path("level").asText().equals("WARN");
@@ -138,9 +151,9 @@ class TracingIT {
             }
             assertTrue(traced, "a JSON log line with the trace id in " + log);
         });
-        String dashboard = java.nio.file.Files.readString(stack.settings().root().resolve("deploy/helm/scalemesh/dashboards/scalemesh.json"));
-        Set<String> queried = new java.util.TreeSet<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b((?:scalemesh|http_server|kafka)_[a-z0-9_]+)").matcher(dashboard);
+        String dashboard = Files.readString(stack.settings().root().resolve("deploy/helm/scalemesh/dashboards/scalemesh.json"));
+        Set<String> queried = new TreeSet<>();
+        Matcher m = Pattern.compile("\\b((?:scalemesh|http_server|kafka)_[a-z0-9_]+)").matcher(dashboard);
         while (m.find()) {
             queried.add(m.group(1));
         }
@@ -161,8 +174,8 @@ class TracingIT {
             for (MeshService service : MeshService.values()) {
                 exposed.append(given().get("http://127.0.0.1:" + services.instance(service, 0).port() + "/q/metrics").asString());
             }
-            Set<String> missing = queried.stream().filter(name -> !java.util.regex.Pattern.compile("(?m)^" + name + "[{ ]")
-                    .matcher(exposed).find()).collect(Collectors.toCollection(java.util.TreeSet::new));
+            Set<String> missing = queried.stream().filter(name -> !Pattern.compile("(?m)^" + name + "[{ ]")
+                    .matcher(exposed).find()).collect(Collectors.toCollection(TreeSet::new));
             assertEquals(Set.of(), missing, "queried by the dashboard but exposed by no service");
         });
     }
@@ -174,7 +187,7 @@ class TracingIT {
     /** The sum of a metric's samples whose labels contain {@code label} (an exemplar after the value is ignored). */
     private static double sum(String metrics, String name, String label) {
         double total = 0;
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? (\\S+)").matcher(metrics);
+        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? (\\S+)").matcher(metrics);
         while (m.find()) {
             if (m.group(1) == null ? label.isEmpty() : m.group(1).contains(label)) {
                 total += Double.parseDouble(m.group(2));

@@ -38,8 +38,6 @@ public class ProfileService {
 
     /** HTTP preconditions: {@code If-Match} (null: none; empty set with any=true: "*") and {@code If-None-Match: *}. */
     public record Preconditions(Set<Long> ifMatch, boolean ifMatchAny, boolean ifNoneMatchAny) {
-        public static final Preconditions NONE = new Preconditions(null, false, false);
-
         boolean hasIfMatch() {
             return ifMatchAny || ifMatch != null;
         }

@@ -1,10 +1,8 @@
 package io.scalemesh.gateway.actions;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -12,14 +10,13 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventEnvelope;
 import io.scalemesh.events.Topics;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.events.kafka.EventRecords;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -47,10 +44,7 @@ public class ActionPublisher {
     }
 
     public Uni<Void> publish(EventEnvelope event) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add("content-type", EventEnvelope.CONTENT_TYPE.getBytes(StandardCharsets.UTF_8));
-        Message<String> message = Message.of(EventCodec.encode(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.subject()).withHeaders(headers).build());
+        Message<String> message = EventRecords.of(event);
         return Uni.createFrom().deferred(() -> emitter.sendMessage(message))
                 .ifNoItem().after(timeout).fail()
                 .onItem().invoke(() -> published.increment())

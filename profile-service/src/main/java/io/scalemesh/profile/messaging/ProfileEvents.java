@@ -1,10 +1,8 @@
 package io.scalemesh.profile.messaging;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -19,10 +17,10 @@ import io.scalemesh.events.Topics;
 import io.scalemesh.events.consumer.EventConsumer;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.events.kafka.EventRecords;
 import io.scalemesh.profile.cache.ProfileCache;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -59,10 +57,7 @@ public class ProfileEvents {
     public Uni<Void> publish(String userId, String change, long version) {
         EventEnvelope event = EventEnvelope.create(EventTypes.PROFILE_CHANGED, SOURCE, userId,
                 new EventData.ProfileChanged(change, version).toJson());
-        RecordHeaders headers = new RecordHeaders();
-        headers.add("content-type", EventEnvelope.CONTENT_TYPE.getBytes(StandardCharsets.UTF_8));
-        Message<String> message = Message.of(EventCodec.encode(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(userId).withHeaders(headers).build());
+        Message<String> message = EventRecords.of(event);
         return Uni.createFrom().deferred(() -> emitter.sendMessage(message))
                 .ifNoItem().after(timeout).fail()
                 .onItem().invoke(() -> registry.counter("scalemesh.events.published", "service", "profile-service",

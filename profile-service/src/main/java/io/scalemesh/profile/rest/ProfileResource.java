@@ -134,7 +134,8 @@ public class ProfileResource {
         if (body == null || body.isBlank()) {
             throw new ProblemException(Problem.badRequest("the body is empty; send the profile as a JSON object"));
         }
-        if (body.length() > MAX_BODY_BYTES) {
+        // Characters first (cheap); a character is 1 to 4 bytes, so the exact check is rarely needed.
+        if (body.length() > MAX_BODY_BYTES || body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
             throw new ProblemException(Problem.tooLarge("a profile body is at most " + MAX_BODY_BYTES + " bytes"));
         }
         try {

@@ -1,13 +1,11 @@
 package io.scalemesh.task.outbox;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -20,11 +18,10 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.scalemesh.events.EventEnvelope;
+import io.scalemesh.events.kafka.EventRecords;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.TracingMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -168,10 +165,7 @@ public class OutboxRelay {
     }
 
     private Uni<Void> send(Row row) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add("content-type", EventEnvelope.CONTENT_TYPE.getBytes(StandardCharsets.UTF_8));
-        Message<String> message = Message.of(row.getString("payload")).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                .withTopic(row.getString("topic")).withKey(row.getString("key")).withHeaders(headers).build());
+        Message<String> message = EventRecords.of(row.getString("payload"), row.getString("topic"), row.getString("key"));
         String traceparent = row.getString("traceparent");
         if (traceparent != null) {
             // The produce span continues the trace of the request that wrote the row.
