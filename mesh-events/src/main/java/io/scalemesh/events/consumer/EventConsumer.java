@@ -44,12 +44,7 @@ public final class EventConsumer {
      * @param effect applies the event once and answers true, or answers false for a duplicate
      */
     public Uni<Void> handle(String consumer, String topic, String payload, Function<EventEnvelope, Uni<Boolean>> effect) {
-        if (registered.add(consumer + "/" + topic)) {
-            // All three outcomes exist from the first message on, at zero: "none yet" is a value, not a gap.
-            registry.counter("scalemesh.events.consumed", "service", service, "consumer", consumer, "topic", topic);
-            registry.counter("scalemesh.events.deduplicated", "service", service, "consumer", consumer, "topic", topic);
-            registry.counter("scalemesh.events.dead.lettered", "service", service, "consumer", consumer, "topic", topic);
-        }
+        register(consumer, topic);
         EventEnvelope event;
         try {
             event = EventCodec.decode(payload);
@@ -70,6 +65,23 @@ public final class EventConsumer {
                             maxAttempts, failure.toString());
                 })
                 .replaceWithVoid();
+    }
+
+    /** For a consumer that takes whole batches and applies its effects itself: the same three counters. */
+    public void counted(String consumer, String topic, int consumed, int deduplicated, int deadLettered) {
+        register(consumer, topic);
+        registry.counter("scalemesh.events.consumed", "service", service, "consumer", consumer, "topic", topic).increment(consumed);
+        registry.counter("scalemesh.events.deduplicated", "service", service, "consumer", consumer, "topic", topic).increment(deduplicated);
+        registry.counter("scalemesh.events.dead.lettered", "service", service, "consumer", consumer, "topic", topic).increment(deadLettered);
+    }
+
+    private void register(String consumer, String topic) {
+        if (registered.add(consumer + "/" + topic)) {
+            // All three outcomes exist from the first message on, at zero: "none yet" is a value, not a gap.
+            registry.counter("scalemesh.events.consumed", "service", service, "consumer", consumer, "topic", topic);
+            registry.counter("scalemesh.events.deduplicated", "service", service, "consumer", consumer, "topic", topic);
+            registry.counter("scalemesh.events.dead.lettered", "service", service, "consumer", consumer, "topic", topic);
+        }
     }
 
     private void count(String name, String consumer, String topic) {

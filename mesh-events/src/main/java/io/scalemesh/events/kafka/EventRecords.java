@@ -25,8 +25,14 @@ public final class EventRecords {
 
     /** An event encoded earlier (an outbox row); a null topic is the channel's own. */
     public static Message<String> of(String encoded, String topic, String key) {
+        return of(encoded, topic, key, java.util.Map.of());
+    }
+
+    /** As above, with more headers (e.g. a dead letter's reason). */
+    public static Message<String> of(String encoded, String topic, String key, java.util.Map<String, String> extraHeaders) {
         RecordHeaders headers = new RecordHeaders();
         headers.add("content-type", EventEnvelope.CONTENT_TYPE.getBytes(StandardCharsets.UTF_8));
+        extraHeaders.forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
         OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(key).withHeaders(headers);
         if (topic != null) {

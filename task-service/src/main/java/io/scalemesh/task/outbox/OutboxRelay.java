@@ -144,7 +144,7 @@ public class OutboxRelay {
 
     private Uni<Integer> relayBatch() {
         return pool.withTransaction(tx -> tx
-                .preparedQuery("SELECT id, topic, key, payload, traceparent FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED")
+                .preparedQuery("SELECT id, topic, key, payload, traceparent, dead_letter_reason FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED")
                 .execute(Tuple.of(batchSize))
                 .chain(rows -> {
                     if (rows.size() == 0) {
@@ -165,7 +165,11 @@ public class OutboxRelay {
     }
 
     private Uni<Void> send(Row row) {
-        Message<String> message = EventRecords.of(row.getString("payload"), row.getString("topic"), row.getString("key"));
+        String deadLetterReason = row.getString("dead_letter_reason");
+        // A dead letter says why, in the header SmallRye's own dead-letter strategy uses.
+        Message<String> message = EventRecords.of(row.getString("payload"), row.getString("topic"), row.getString("key"),
+                deadLetterReason == null ? Map.of() : Map.of("dead-letter-reason", deadLetterReason,
+                        "dead-letter-topic", io.scalemesh.events.Topics.TASK_REQUESTED));
         String traceparent = row.getString("traceparent");
         if (traceparent != null) {
             // The produce span continues the trace of the request that wrote the row.

@@ -14,7 +14,11 @@ public final class Traceparent {
 
     /** Null when nothing is traced. */
     public static String current() {
-        SpanContext span = Span.current().getSpanContext();
+        return of(Span.current().getSpanContext());
+    }
+
+    /** Null for an invalid (untraced) span. */
+    public static String of(SpanContext span) {
         return span.isValid() ? "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex() : null;
     }
 }

@@ -37,38 +37,70 @@ public class TaskStore {
     @Inject
     Pool pool;
 
+    /** A task to accept, with its {@code task.requested} event. */
+    public record NewRow(String id, String owner, String type, String input, String idempotencyKey, String requestHash,
+            String requestedEvent, String traceparent) {
+    }
+
     /** What accepting produced: the task's id and time, or the earlier task of the same idempotency key. */
     public record Accepted(String id, Instant createdAt, boolean replayed, String requestHash) {
     }
 
     /**
-     * Stores a QUEUED task and its {@code task.requested} event in one statement. With an
-     * idempotency key already used by this owner, stores nothing and answers the earlier task.
+     * Stores QUEUED tasks and their {@code task.requested} events in one statement, so one commit
+     * (one WAL flush, one NOTIFY) covers the whole batch. A row whose idempotency key this owner
+     * already used stores nothing and answers the earlier task. Answers in the rows' order.
      */
-    public Uni<Accepted> accept(String id, String owner, String type, JsonNode input, String idempotencyKey, String requestHash,
-            String requestedEvent, String traceparent) {
-        return pool.preparedQuery("WITH t AS ("
-                        + " INSERT INTO tasks (id, owner, type, input, status, idempotency_key, request_hash)"
-                        + " VALUES ($1, $2, $3, $4::text::jsonb, 'QUEUED', $5, $6)"
+    public Uni<List<Accepted>> acceptAll(List<NewRow> batch) {
+        int n = batch.size();
+        UUID[] ids = new UUID[n];
+        String[][] columns = new String[7][n];
+        for (int i = 0; i < n; i++) {
+            NewRow row = batch.get(i);
+            ids[i] = UUID.fromString(row.id());
+            columns[0][i] = row.owner();
+            columns[1][i] = row.type();
+            columns[2][i] = row.input();
+            columns[3][i] = row.idempotencyKey();
+            columns[4][i] = row.requestHash();
+            columns[5][i] = row.requestedEvent();
+            columns[6][i] = row.traceparent();
+        }
+        return pool.preparedQuery("WITH i AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
+                        + " $6::text[], $7::text[], $8::text[]) WITH ORDINALITY"
+                        + " AS i (id, owner, type, input, idempotency_key, request_hash, payload, traceparent, ord)),"
+                        + " t AS (INSERT INTO tasks (id, owner, type, input, status, idempotency_key, request_hash)"
+                        + " SELECT id, owner, type, input::jsonb, 'QUEUED', idempotency_key, request_hash FROM i ORDER BY ord"
                         + " ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-                        + " RETURNING id, owner, created_at),"
-                        + " o AS (INSERT INTO outbox (topic, key, payload, traceparent) SELECT $7, owner, $8, $9 FROM t)"
+                        + " RETURNING id, created_at),"
+                        + " o AS (INSERT INTO outbox (topic, key, payload, traceparent)"
+                        + " SELECT $9, i.owner, i.payload, i.traceparent FROM t JOIN i USING (id) ORDER BY i.ord)"
                         + " SELECT id, created_at FROM t")
-                .execute(Tuple.tuple(List.of(UUID.fromString(id), owner, type, input.toString()))
-                        .addValue(idempotencyKey).addValue(requestHash).addValue(Topics.TASK_REQUESTED)
-                        .addValue(requestedEvent).addValue(traceparent))
+                .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(columns[0]).addArrayOfString(columns[1])
+                        .addArrayOfString(columns[2]).addArrayOfString(columns[3]).addArrayOfString(columns[4])
+                        .addArrayOfString(columns[5]).addArrayOfString(columns[6]).addValue(Topics.TASK_REQUESTED))
                 .chain(rows -> {
-                    if (rows.iterator().hasNext()) {
-                        Row row = rows.iterator().next();
-                        return Uni.createFrom().item(new Accepted(id, instant(row, "created_at"), false, requestHash));
+                    Map<UUID, Instant> stored = new java.util.HashMap<>();
+                    rows.forEach(row -> stored.put(row.getUUID("id"), instant(row, "created_at")));
+                    List<Uni<Accepted>> answers = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        NewRow row = batch.get(i);
+                        Instant createdAt = stored.get(ids[i]);
+                        answers.add(createdAt != null
+                                ? Uni.createFrom().item(new Accepted(row.id(), createdAt, false, row.requestHash()))
+                                : earlier(row.owner(), row.idempotencyKey()));
                     }
-                    return pool.preparedQuery("SELECT id, created_at, request_hash FROM tasks WHERE owner = $1 AND idempotency_key = $2")
-                            .execute(Tuple.of(owner, idempotencyKey))
-                            .map(earlier -> {
-                                Row row = earlier.iterator().next();
-                                return new Accepted(row.getUUID("id").toString(), instant(row, "created_at"), true,
-                                        row.getString("request_hash"));
-                            });
+                    return Uni.join().all(answers).andFailFast();
+                });
+    }
+
+    /** The task an owner's idempotency key already made. */
+    private Uni<Accepted> earlier(String owner, String idempotencyKey) {
+        return pool.preparedQuery("SELECT id, created_at, request_hash FROM tasks WHERE owner = $1 AND idempotency_key = $2")
+                .execute(Tuple.of(owner, idempotencyKey))
+                .map(earlier -> {
+                    Row row = earlier.iterator().next();
+                    return new Accepted(row.getUUID("id").toString(), instant(row, "created_at"), true, row.getString("request_hash"));
                 });
     }
 
@@ -96,15 +128,20 @@ public class TaskStore {
     }
 
     /**
-     * Starts a run: QUEUED, or RUNNING left by a worker that died, becomes RUNNING with one more
-     * attempt. Answers null for a task that is finished or cancelled (a redelivered message).
+     * Starts runs: each task QUEUED, or RUNNING left by a worker that died, becomes RUNNING with one
+     * more attempt, all in one statement. Answers the tasks claimed; a task finished or cancelled
+     * (a redelivered message) is left out.
      */
-    public Uni<Task> claim(String id, String worker) {
+    public Uni<List<Task>> claimAll(List<String> ids, String worker) {
         return pool.preparedQuery("UPDATE tasks SET status = 'RUNNING', attempts = attempts + 1, worker = $2,"
-                        + " started_at = coalesce(started_at, now()) WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')"
+                        + " started_at = coalesce(started_at, now()) WHERE id = ANY($1) AND status IN ('QUEUED', 'RUNNING')"
                         + " RETURNING id, owner, type, input, status, result, error, attempts, worker, created_at, started_at, finished_at")
-                .execute(Tuple.of(UUID.fromString(id), worker))
-                .map(rows -> rows.iterator().hasNext() ? task(rows.iterator().next()) : null);
+                .execute(Tuple.of(ids.stream().map(UUID::fromString).toArray(UUID[]::new), worker))
+                .map(rows -> {
+                    List<Task> tasks = new ArrayList<>(rows.size());
+                    rows.forEach(row -> tasks.add(task(row)));
+                    return tasks;
+                });
     }
 
     /** Records a failed attempt that will be retried. */
@@ -114,18 +151,71 @@ public class TaskStore {
     }
 
     /**
-     * Finishes a running task and writes its {@code task.completed} event, in one statement. Only
-     * the first finisher of a task gets true: a second run of the same task (a redelivery racing a
-     * slow worker) finds it finished and changes nothing.
+     * How a run ended: SUCCEEDED with a result, or FAILED with an error. With a dead-letter reason,
+     * {@code requestMessage} (the {@code task.requested} record's value) also goes to the DLQ.
      */
-    public Uni<Boolean> finish(String id, TaskStatus status, JsonNode result, String error, String owner, String completedEvent,
-            String traceparent) {
-        return pool.preparedQuery("WITH done AS (UPDATE tasks SET status = $2, result = $3::text::jsonb, error = $4, finished_at = now()"
-                        + " WHERE id = $1 AND status = 'RUNNING' RETURNING id)"
-                        + " INSERT INTO outbox (topic, key, payload, traceparent) SELECT $5, $6, $7, $8 FROM done")
-                .execute(Tuple.tuple(List.of(UUID.fromString(id), status.name())).addValue(result == null ? null : result.toString())
-                        .addValue(error).addValue(Topics.TASK_COMPLETED).addValue(owner).addValue(completedEvent).addValue(traceparent))
-                .map(rows -> rows.rowCount() == 1);
+    public record Finish(String id, TaskStatus status, JsonNode result, String error, String owner, String completedEvent,
+            String traceparent, String requestMessage, String deadLetterReason) {
+
+        public Finish withDeadLetterReason(String reason) {
+            return new Finish(id, status, result, error, owner, completedEvent, traceparent, requestMessage, reason);
+        }
+    }
+
+    /**
+     * Finishes running tasks in one statement, each with its {@code task.completed} event and, if it
+     * failed, its dead letter. Only the first finisher of a task wins: a second run of the same task
+     * (a redelivery racing a slow worker) finds it finished and changes nothing. Answers the ids
+     * this call finished.
+     */
+    public Uni<java.util.Set<String>> finishAll(List<Finish> runs) {
+        int n = runs.size();
+        UUID[] ids = new UUID[n];
+        String[][] columns = new String[8][n];
+        for (int i = 0; i < n; i++) {
+            Finish run = runs.get(i);
+            ids[i] = UUID.fromString(run.id());
+            columns[0][i] = run.status().name();
+            columns[1][i] = run.result() == null ? null : run.result().toString();
+            columns[2][i] = run.error();
+            columns[3][i] = run.owner();
+            columns[4][i] = run.completedEvent();
+            columns[5][i] = run.traceparent();
+            columns[6][i] = run.deadLetterReason() == null ? null : run.requestMessage();
+            columns[7][i] = run.deadLetterReason();
+        }
+        return pool.preparedQuery("WITH f AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
+                        + " $6::text[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY"
+                        + " AS f (id, status, result, error, owner, completed, traceparent, request, dead_letter_reason, ord)),"
+                        + " done AS (UPDATE tasks t SET status = f.status, result = f.result::jsonb, error = f.error, finished_at = now()"
+                        + " FROM f WHERE t.id = f.id AND t.status = 'RUNNING' RETURNING t.id),"
+                        + " events AS (INSERT INTO outbox (topic, key, payload, traceparent)"
+                        + " SELECT $10, f.owner, f.completed, f.traceparent FROM done JOIN f USING (id) ORDER BY f.ord),"
+                        + " dead AS (INSERT INTO outbox (topic, key, payload, traceparent, dead_letter_reason)"
+                        + " SELECT $11, f.owner, f.request, f.traceparent, f.dead_letter_reason FROM done JOIN f USING (id)"
+                        + " WHERE f.request IS NOT NULL ORDER BY f.ord)"
+                        + " SELECT id FROM done")
+                .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(columns[0]).addArrayOfString(columns[1])
+                        .addArrayOfString(columns[2]).addArrayOfString(columns[3]).addArrayOfString(columns[4])
+                        .addArrayOfString(columns[5]).addArrayOfString(columns[6]).addArrayOfString(columns[7])
+                        .addValue(Topics.TASK_COMPLETED).addValue(Topics.dlq(Topics.TASK_REQUESTED)))
+                .map(rows -> {
+                    java.util.Set<String> finished = new java.util.HashSet<>();
+                    rows.forEach(row -> finished.add(row.getUUID("id").toString()));
+                    return finished;
+                });
+    }
+
+    /** Messages that are not a valid {@code task.requested}: straight to the DLQ, through the outbox. */
+    public Uni<Void> deadLetter(List<String[]> keyPayloadReason) {
+        String[] keys = keyPayloadReason.stream().map(r -> r[0]).toArray(String[]::new);
+        String[] payloads = keyPayloadReason.stream().map(r -> r[1]).toArray(String[]::new);
+        String[] reasons = keyPayloadReason.stream().map(r -> r[2]).toArray(String[]::new);
+        return pool.preparedQuery("INSERT INTO outbox (topic, key, payload, dead_letter_reason)"
+                        + " SELECT $1, coalesce(k, ''), p, r FROM unnest($2::text[], $3::text[], $4::text[]) AS d (k, p, r)")
+                .execute(Tuple.tuple().addValue(Topics.dlq(Topics.TASK_REQUESTED)).addArrayOfString(keys).addArrayOfString(payloads)
+                        .addArrayOfString(reasons))
+                .replaceWithVoid();
     }
 
     /** Accepted and not finished, over all owners: the queue depth. */

@@ -108,7 +108,7 @@ class ApiRoleTest {
 
             // Its message was still published; a worker that receives it must leave the task alone.
             ConsumerRecord<String, String> message = requested.readUntil(r -> r.value().contains(id), Duration.ofSeconds(30)).get(0);
-            worker.onRequested(message.value()).await().atMost(Duration.ofSeconds(10));
+            worker.attempt(java.util.List.of(new TaskWorker.Delivery(id, message.key(), message.value(), null))).await().atMost(Duration.ofSeconds(10));
             as(user).get("/api/v1/tasks/" + id).then().statusCode(200).body("status", equalTo("CANCELLED"))
                     .body("attempts", equalTo(0)).body("startedAt", nullValue()).body("result", nullValue());
         }
