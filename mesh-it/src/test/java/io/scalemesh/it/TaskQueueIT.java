@@ -143,6 +143,38 @@ class TaskQueueIT {
                 as(user).body("{\"type\": \"sum\", \"input\": {\"numbers\": [1]}}").post(gateway + "/api/v1/tasks").statusCode() == 202);
     }
 
+    @Test
+    @Order(4)
+    void aWorkerStoppedMidBatchLeavesItsTasksToTheOtherExactlyOnce() {
+        // One user's tasks share a partition, so one worker takes them as one batch; it is stopped
+        // (SIGTERM, a scale-down or a rolling update) while they run and its pool closes under them.
+        String user = "stop-it-" + UUID.randomUUID();
+        try (KafkaProbe completed = KafkaProbe.on(Topics.TASK_COMPLETED)) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                ids.add(submit(user, "{\"type\": \"report\", \"input\": {\"windowDays\": 10}}"));
+            }
+            Response running = awaitStatus(user, ids.get(ids.size() - 1), "RUNNING", "SUCCEEDED", "FAILED");
+            assertEquals("RUNNING", running.path("status"), "the batch must still be running when its worker stops");
+            ServiceInstances.Instance stopped = services.instance(MeshService.TASK,
+                    Integer.parseInt(running.<String>path("worker").replaceAll("\\D+", "")));
+            services.stop(stopped);
+
+            for (String id : ids) {
+                awaitStatus(user, id, "SUCCEEDED", "FAILED").then().body("status", equalTo("SUCCEEDED"));
+            }
+            List<ConsumerRecord<String, String>> events = completed.readUntil(r -> r.value().contains(ids.get(ids.size() - 1)),
+                    Duration.ofSeconds(60));
+            String marker = submit(user, "{\"type\": \"sum\", \"input\": {\"numbers\": [1]}}");
+            awaitStatus(user, marker, "SUCCEEDED");
+            events.addAll(completed.readUntil(r -> r.value().contains(marker), Duration.ofSeconds(60)));
+            for (String id : ids) {
+                assertEquals(1, events.stream().filter(r -> r.value().contains(id)).count(), "one task.completed for " + id);
+            }
+            services.start(stopped, line -> System.out.println("[mesh] " + line));
+        }
+    }
+
     private RequestSpecification as(String user) {
         return given().auth().oauth2(Tokens.forTests(user, false)).contentType(ContentType.JSON);
     }

@@ -32,7 +32,8 @@ public final class Failures {
             String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
             if (message.contains("connection refused") || message.contains("connection reset")
                     || message.contains("connection closed") || message.contains("connection is closed")
-                    || message.contains("pool is closed") || message.contains("timeout")) {
+                    || message.contains("pool is closed") || message.contains("pool closed") // shutting down: the next owner of
+                    || message.contains("timeout")) {                                             // the partition redoes it
                 return true;
             }
             String sqlState = sqlState(t);

@@ -33,8 +33,12 @@ public final class RedisInbox {
         }
     }
 
+    // The marker's value is when the effect was applied (Redis's clock, epoch milliseconds), so an
+    // effect's latency can be read back (the end-to-end benchmark does).
     static final String SCRIPT = String.join("\n",
-            "if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end",
+            "local now = redis.call('TIME')",
+            "local applied = now[1] .. string.format('%03d', math.floor(tonumber(now[2]) / 1000))",
+            "if not redis.call('SET', KEYS[1], applied, 'NX', 'EX', ARGV[1]) then return 0 end",
             "local a = 2",
             "for i = 2, #KEYS do",
             "  local op = ARGV[a]",

@@ -29,8 +29,9 @@ import jakarta.inject.Inject;
 
 /**
  * The queue's depth, for autoscaling and for shedding load. Depth is the number of tasks accepted
- * and not finished, counted in PostgreSQL (all instances see the same number) every
- * {@code mesh.task.depth-refresh}; between counts this instance adds what it accepted itself, so
+ * and not finished, read from the counter PostgreSQL keeps exact (triggers on the tasks table, so
+ * all instances see the same number and a read costs the same at any depth) every
+ * {@code mesh.task.depth-refresh}; between reads this instance adds what it accepted itself, so
  * it never admits more than the limit on its own. Several API instances together can overshoot by
  * what they accept within one refresh. Consumer lag (messages on {@code task.requested} the
  * workers' group has not committed) comes from Kafka.

@@ -218,9 +218,9 @@ public class TaskStore {
                 .replaceWithVoid();
     }
 
-    /** Accepted and not finished, over all owners: the queue depth. */
+    /** Accepted and not finished, over all owners: the queue depth (kept by triggers, see V3). */
     public Uni<Long> openCount() {
-        return pool.query("SELECT count(*) FROM tasks WHERE status IN ('QUEUED', 'RUNNING')").execute()
+        return pool.query("SELECT sum(open)::bigint FROM task_depth").execute()
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 

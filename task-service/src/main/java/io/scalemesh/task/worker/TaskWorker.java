@@ -53,7 +53,7 @@ import jakarta.inject.Inject;
  * bounded by the attempt limit); after {@code mesh.task.max-attempts}, or at once for a permanent
  * failure, the task is FAILED, announced, and its message goes to {@code task.requested.dlq}, in
  * the same statement (through the outbox), so there is never one without the other. While
- * PostgreSQL is out the batch waits for it. Concurrency: {@code mesh.task.worker.concurrency}
+ * PostgreSQL is out the batch waits for it; a batch is never dead-lettered whole. Concurrency: {@code mesh.task.worker.concurrency}
  * consumers per instance, each its own partitions.
  */
 @ApplicationScoped
@@ -106,9 +106,14 @@ public class TaskWorker {
         }
         Uni<Void> deadLetters = invalid.isEmpty() ? Uni.createFrom().voidItem()
                 : store.deadLetter(invalid).invoke(() -> consumer.counted(CONSUMER, Topics.TASK_REQUESTED, 0, 0, invalid.size()));
+        // The batch never fails: a task's own failures are handled above, so what is left is the
+        // store failing (an outage, a shutdown closing the pool, a bug). Retrying until it passes,
+        // or until this instance stops and the partition's next owner gets the uncommitted batch,
+        // is the only safe answer: failing would dead-letter and commit the whole batch, unrun.
         return deadLetters.chain(() -> attempt(deliveries))
-                .onFailure(Failures::isOutage).invoke(outage -> LOG.warnf("workers wait for the task store to return (%s)", outage.toString()))
-                .onFailure(Failures::isOutage).retry().withBackOff(firstBackoff, maxBackoff).indefinitely();
+                .onFailure().invoke(failure -> LOG.log(Failures.isOutage(failure) ? Logger.Level.WARN : Logger.Level.ERROR,
+                        "a batch of " + records.count() + " task messages waits for the task store (" + failure + ")"))
+                .onFailure().retry().withBackOff(firstBackoff, maxBackoff).indefinitely();
     }
 
     /** One delivery of these tasks' messages: claims, runs and finishes them, retrying the failures that may pass. */
