@@ -24,8 +24,43 @@ final class BenchReport {
 
     /** The machine line: cores and the load average around the run (the load generator shares the machine). */
     static String machine(String loadBefore, String loadAfter) {
-        return "Machine: " + Runtime.getRuntime().availableProcessors() + " cores; load average before " + loadBefore + ", after "
-                + loadAfter + ". Load generator on the same machine.\n\n";
+        return "Machine: " + Runtime.getRuntime().availableProcessors() + " cores (" + cpuModel() + "), " + memoryGib()
+                + " GiB; load average before " + loadBefore + ", after " + loadAfter + ". Load generator on the same machine.\n\n";
+    }
+
+    /** The same facts for report.json. */
+    static Map<String, Object> machineFacts(String loadBefore, String loadAfter) {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("cores", Runtime.getRuntime().availableProcessors());
+        facts.put("cpu", cpuModel());
+        facts.put("memoryGib", memoryGib());
+        facts.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        facts.put("java", System.getProperty("java.version"));
+        facts.put("loadAverageBefore", loadBefore);
+        facts.put("loadAverageAfter", loadAfter);
+        return facts;
+    }
+
+    /** JSON written elsewhere, embedded as it is. */
+    record Raw(String json) {
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    private static long memoryGib() {
+        try {
+            return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
+                    .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(0) / (1024 * 1024);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     static String loadAverage() {
@@ -46,6 +81,10 @@ final class BenchReport {
             return json(new LinkedHashMap<String, Object>(Map.of("targetRate", r.targetRate(), "seconds", r.seconds(), "sent", r.sent(),
                     "statuses", r.statuses(), "errors", r.errors(), "p50Micros", r.p50(), "p99Micros", r.p99(), "maxMicros", r.max())));
         }
-        return value instanceof Number ? value.toString() : "\"" + value + "\"";
+        if (value instanceof Raw raw) {
+            return raw.json().trim();
+        }
+        return value instanceof Number || value instanceof Boolean ? value.toString()
+                : "\"" + String.valueOf(value).replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

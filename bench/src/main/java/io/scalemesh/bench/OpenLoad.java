@@ -32,9 +32,25 @@ public final class OpenLoad {
     }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** The last run's latency of each request, by index (µs from its scheduled time). */
+    private long[] latencies = new long[0];
+
+    long[] latencies() {
+        return latencies;
+    }
+
+    /** Told of each answer: the request's index, its status and body, and when it arrived (epoch ms). */
+    public interface Answers {
+        void answered(int index, int status, String body, long atMillis);
+    }
 
     /** Sends {@code rate} requests per second for {@code duration}; {@code request} builds the i-th request. */
     public Result run(double rate, Duration duration, IntFunction<HttpRequest> request) throws InterruptedException {
+        return run(rate, duration, request, null);
+    }
+
+    /** As above; {@code answers}, if given, is told of every answer with its body. */
+    public Result run(double rate, Duration duration, IntFunction<HttpRequest> request, Answers answers) throws InterruptedException {
         int total = (int) Math.round(rate * duration.toNanos() / 1e9);
         long[] latencies = new long[total];
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
@@ -49,17 +65,21 @@ public final class OpenLoad {
                 LockSupport.parkNanos(wait);
             }
             int index = i;
-            http.sendAsync(request.apply(i), HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
+            http.sendAsync(request.apply(i), HttpResponse.BodyHandlers.ofString()).whenComplete((response, failure) -> {
                 latencies[index] = (System.nanoTime() - scheduled) / 1000;
                 if (failure != null) {
                     errors.incrementAndGet();
                 } else {
                     statuses.merge(response.statusCode(), 1, Integer::sum);
+                    if (answers != null) {
+                        answers.answered(index, response.statusCode(), response.body(), System.currentTimeMillis());
+                    }
                 }
                 done.countDown();
             });
         }
         done.await(60, TimeUnit.SECONDS);
+        this.latencies = latencies;
         double seconds = (System.nanoTime() - start) / 1e9;
         long[] sorted = latencies.clone();
         Arrays.sort(sorted);

@@ -12,10 +12,11 @@ import io.scalemesh.devstack.ServiceInstances;
 import io.scalemesh.devstack.StackSettings;
 
 /**
- * The harness kept working, in well under a minute (run by ./mesh test): the profile and gateway
- * scenarios, briefly, on one bench stack. It checks that each produced numbers without errors,
- * not that they reach targets (a shared CI machine says nothing about those). Its table goes to
- * the bench stack's state folder, not to bench/reports.
+ * The harness kept working (run by ./mesh test): the profile, gateway, ingest and end-to-end
+ * scenarios, briefly, on one bench stack with one instance of each service they need. It checks
+ * that each produced numbers without errors (and, end to end, that nothing was lost or
+ * duplicated), not that they reach targets: a shared CI machine says nothing about those. Its
+ * table goes to the bench stack's state folder, not to bench/reports.
  */
 public final class SmokeBench {
 
@@ -26,27 +27,46 @@ public final class SmokeBench {
         Wrk wrk = new Wrk(settings.root());
         ProfileBench profiles = new ProfileBench(settings.root(), 20);
         stack.up(line -> System.out.println("[smoke] " + line));
-        ServiceInstances services = new ServiceInstances(stack).withEnvironment(GatewayBench.UNLIMITED);
+        ServiceInstances services = new ServiceInstances(stack).withEnvironment(IngestBench.environment());
         List<Wrk.Run> runs = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        StringBuilder table = new StringBuilder(Wrk.TABLE_HEADER);
         try {
-            services.up(Map.of(MeshService.PROFILE, 1, MeshService.API_GATEWAY, 1), line -> System.out.println("[smoke] " + line));
+            services.up(Map.of(MeshService.PROFILE, 1, MeshService.API_GATEWAY, 1, MeshService.NOTIFICATION, 1, MeshService.ANALYTICS, 1,
+                    MeshService.BILLING, 1), line -> System.out.println("[smoke] " + line));
             String direct = "http://127.0.0.1:" + services.instance(MeshService.PROFILE, 0).port();
             String gateway = "http://127.0.0.1:" + services.instance(MeshService.API_GATEWAY, 0).port();
             profiles.seed(direct);
             runs.add(profiles.wrk(direct, "profiles cached", false, run));
             runs.add(profiles.wrk(direct, "profiles uncached", true, run));
             runs.add(wrk.run("through the gateway", "profiles.lua", gateway, 4, run, GatewayBench.throughGateway(settings)));
+            IngestBench.Result ingest = IngestBench.measure(settings, gateway, Duration.ofSeconds(1), run, true);
+            runs.addAll(ingest.runs());
+            if (!(ingest.producerPerformance() > 0)) {
+                failures.add("ProducerPerformance measured nothing");
+            }
+            EndToEndBench.Outcome e2e = EndToEndBench.measure(settings, gateway, 50, Duration.ofSeconds(3), Duration.ofSeconds(1));
+            e2e.rows().forEach(row -> table.append(row).append('\n'));
+            for (String consumer : List.of("notification", "billing", "analytics")) {
+                Map<?, ?> figures = (Map<?, ?>) e2e.results().get(consumer);
+                if (((Number) figures.get("lost")).longValue() != 0 || ((Number) figures.get("duplicated")).longValue() != 0
+                        || ((Number) figures.get("effects")).longValue() == 0) {
+                    failures.add("end to end, " + consumer + ": " + figures);
+                }
+            }
         } finally {
             services.down(line -> System.out.println("[smoke] " + line));
             stack.down(line -> System.out.println("[smoke] " + line));
         }
-        StringBuilder table = new StringBuilder(Wrk.TABLE_HEADER);
         runs.forEach(r -> table.append(r.row()).append('\n'));
+        runs.stream().filter(r -> r.requests() == 0 || r.errors() > 0 || r.non2xx() > 0 || r.p50Micros() <= 0)
+                .forEach(r -> failures.add(r.mode() + ": " + r.row()));
         Files.writeString(settings.stateDir().resolve("smoke.md"), table);
         System.out.print(table);
-        long failed = runs.stream().filter(r -> r.requests() == 0 || r.errors() > 0 || r.non2xx() > 0 || r.p50Micros() <= 0).count();
-        System.out.println("smoke: " + (runs.size() - failed) + " passed, " + failed + " failed");
-        if (failed > 0) {
+        failures.forEach(f -> System.out.println("smoke failure: " + f));
+        int checks = runs.size() + 4;
+        System.out.println("smoke: " + (checks - failures.size()) + " passed, " + failures.size() + " failed");
+        if (!failures.isEmpty()) {
             System.exit(1);
         }
     }

@@ -1,0 +1,35 @@
+package io.scalemesh.gateway.diagnostics;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.security.Authenticated;
+import io.scalemesh.events.http.Problem;
+import io.scalemesh.events.http.ProblemException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * The gateway's own ceiling, for the ingest benchmark: a POST that is authenticated and
+ * rate-limited like {@code /api/v1/actions} and then does nothing (no parsing, no Kafka). The gap
+ * between the two is what publishing costs. Off unless {@code mesh.gateway.noop-endpoint=true}:
+ * then it answers 404 like any unknown path.
+ */
+@Path("/api/v1/noop")
+@Authenticated
+public class NoopResource {
+
+    @ConfigProperty(name = "mesh.gateway.noop-endpoint", defaultValue = "false")
+    boolean enabled;
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    public Response noop(String body) {
+        if (!enabled) {
+            throw new ProblemException(Problem.notFound("no such resource"));
+        }
+        return Response.accepted().build();
+    }
+}

@@ -1,0 +1,268 @@
+package io.scalemesh.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import io.scalemesh.devstack.DevStack;
+import io.scalemesh.devstack.JwtKeys;
+import io.scalemesh.devstack.MeshService;
+import io.scalemesh.devstack.ServiceInstances;
+import io.scalemesh.devstack.StackSettings;
+import io.scalemesh.devstack.Tokens;
+
+/**
+ * End to end: a fixed 1,000 purchases per second (Instagram's 2012 peak upload rate) for 60 s
+ * through the gateway, open loop, and for each accepted action the time from its 202 to its effect
+ * in each consumer, read back from the consumers' own state: the notification row's and the ledger
+ * line's commit times in PostgreSQL, and the time analytics-service's Redis inbox marker records.
+ * Lost (an accepted action without an effect) and duplicated (more effects than actions) are
+ * counted from the same state, and analytics' per-user counters. Target: p99 ≤ 100 ms, lost = 0,
+ * duplicated = 0. Writes {@code bench/reports/<date>/e2e.md}, {@code e2e.json} and
+ * {@code e2e-latency.svg} (p99 per second over the run).
+ */
+public final class EndToEndBench {
+
+    private static final int USERS = 100;
+    private static final Pattern EVENT_ID = Pattern.compile("\"eventId\"\\s*:\\s*\"([^\"]+)\"");
+    private static final List<String> CONSUMERS = List.of("notification", "billing", "analytics");
+
+    /** What one run measured: the figures, the table rows, p99 per second, and whether every target was met. */
+    record Outcome(Map<String, Object> results, List<String> rows, Map<String, long[]> perSecondP99, boolean met, String load) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean smoke = List.of(args).contains("--smoke");
+        StackSettings settings = StackSettings.of(StackSettings.Profile.BENCH);
+        DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
+        String loadBefore = BenchReport.loadAverage();
+        stack.up(line -> System.out.println("[bench] " + line));
+        ServiceInstances services = new ServiceInstances(stack).withEnvironment(GatewayBench.UNLIMITED);
+        Outcome outcome;
+        try {
+            services.up(Map.of(MeshService.API_GATEWAY, 1, MeshService.NOTIFICATION, 1, MeshService.ANALYTICS, 1, MeshService.BILLING, 1),
+                    line -> System.out.println("[bench] " + line));
+            String gateway = "http://127.0.0.1:" + services.instance(MeshService.API_GATEWAY, 0).port();
+            outcome = smoke ? measure(settings, gateway, 50, Duration.ofSeconds(3), Duration.ofSeconds(2))
+                    : measure(settings, gateway, 1000, Duration.ofSeconds(60), Duration.ofSeconds(15));
+        } finally {
+            services.down(line -> System.out.println("[bench] " + line));
+            stack.down(line -> System.out.println("[bench] " + line));
+        }
+        write(smoke, outcome, loadBefore, BenchReport.loadAverage());
+    }
+
+    /** Drives {@code rate} purchases per second through a running gateway with the three consumers behind it, and reads back every effect. */
+    static Outcome measure(StackSettings settings, String gateway, double rate, Duration duration, Duration warm) throws Exception {
+        String run = "e2e-" + System.currentTimeMillis();
+        Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
+        Map<String, Integer> sentIndex = new ConcurrentHashMap<>();
+        Map<String, Object> results = new LinkedHashMap<>();
+        Map<String, Map<String, Long>> effects = new LinkedHashMap<>();
+        JwtKeys keys = JwtKeys.of(settings);
+        List<String> tokens = IntStream.range(0, USERS)
+                .mapToObj(i -> Tokens.signedWith(keys).subject(run + "-" + i).lifetime(Duration.ofHours(2)).sign()).toList();
+        List<String> warmTokens = IntStream.range(0, USERS)
+                .mapToObj(i -> Tokens.signedWith(keys).subject(run + "-warm-" + i).lifetime(Duration.ofHours(2)).sign()).toList();
+        OpenLoad load = new OpenLoad();
+        System.out.println("[bench] warm-up: " + rate / 2 + " actions/s for " + warm.toSeconds() + " s");
+        load.run(rate / 2, warm, i -> purchase(gateway, warmTokens.get(i % USERS), i));
+        System.out.printf(Locale.ROOT, "[bench] end to end: %.0f actions/s for %d s%n", rate, duration.toSeconds());
+        OpenLoad.Result sent = load.run(rate, duration, i -> purchase(gateway, tokens.get(i % USERS), i), (index, status, body, at) -> {
+            Matcher m = EVENT_ID.matcher(body);
+            if (status == 202 && m.find()) {
+                acceptedAt.put(m.group(1), at);
+                sentIndex.put(m.group(1), index);
+            }
+        });
+        long[] acceptLatencies = load.latencies();
+        int accepted = acceptedAt.size();
+        System.out.println("[bench] " + accepted + " accepted; waiting for every consumer's effects");
+        awaitEffects(settings, run, accepted, Duration.ofSeconds(90));
+        effects.put("notification", pgTimes(settings, "notification",
+                "SELECT event_id, (extract(epoch FROM created_at) * 1000)::bigint FROM notifications WHERE user_id LIKE '" + run + "-%'"));
+        effects.put("billing", pgTimes(settings, "billing",
+                "SELECT event_id, (extract(epoch FROM charged_at) * 1000)::bigint FROM ledger WHERE user_id LIKE '" + run + "-%'"));
+        effects.put("analytics", redisMarkers(settings, List.copyOf(acceptedAt.keySet())));
+        Map<String, Long> analyticsCounted = analyticsCounts(gateway, keys, run);
+        // Per consumer: latency from each action's 202 to its effect; lost and duplicated.
+        List<String> rows = new ArrayList<>();
+        Map<String, long[]> perSecondP99 = new LinkedHashMap<>();
+        int seconds = (int) duration.toSeconds();
+        boolean allMet = true;
+        for (String consumer : CONSUMERS) {
+            Map<String, Long> applied = effects.get(consumer);
+            List<Long> latencies = new ArrayList<>();
+            List<List<Long>> bySecond = new ArrayList<>();
+            IntStream.range(0, seconds).forEach(s -> bySecond.add(new ArrayList<>()));
+            long lost = 0;
+            for (Map.Entry<String, Long> entry : acceptedAt.entrySet()) {
+                Long at = applied.get(entry.getKey());
+                if (at == null) {
+                    lost++;
+                    continue;
+                }
+                long latency = Math.max(0, at - entry.getValue()); // the effect can commit before the 202 reaches the client
+                latencies.add(latency);
+                bySecond.get(Math.min(seconds - 1, (int) (sentIndex.get(entry.getKey()) / rate))).add(latency);
+            }
+            long effectsSeen = consumer.equals("analytics")
+                    ? analyticsCounted.values().stream().mapToLong(Long::longValue).sum() : applied.size();
+            long duplicated = Math.max(0, effectsSeen - (acceptedAt.size() - lost));
+            long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+            long p50 = percentile(sorted, 0.50);
+            long p99 = percentile(sorted, 0.99);
+            long max = sorted.length == 0 ? 0 : sorted[sorted.length - 1];
+            boolean met = p99 <= 100 && lost == 0 && duplicated == 0;
+            allMet &= met;
+            perSecondP99.put(consumer, bySecond.stream().mapToLong(l -> percentile(l.stream().mapToLong(Long::longValue).sorted().toArray(), 0.99))
+                    .toArray());
+            results.put(consumer, Map.of("p50Millis", p50, "p99Millis", p99, "maxMillis", max, "lost", lost, "duplicated", duplicated,
+                    "effects", effectsSeen));
+            rows.add(String.format(Locale.ROOT, "| %s | %d | %d ms | %d ms | %d ms | %d | %d | %s |", consumer, effectsSeen, p50, p99, max, lost,
+                    duplicated, met ? "met" : "**missed**"));
+        }
+        long[] acceptSorted = Arrays.stream(acceptLatencies).sorted().toArray();
+        perSecondP99.put("accept (202)", IntStream.range(0, seconds).mapToLong(s -> percentile(Arrays.stream(acceptLatencies,
+                (int) (s * rate), (int) Math.min(acceptLatencies.length, (s + 1) * rate)).sorted().toArray(), 0.99) / 1000).toArray());
+        results.put("offeredRate", rate);
+        results.put("seconds", sent.seconds());
+        results.put("sent", sent.sent());
+        results.put("accepted", acceptedAt.size());
+        results.put("statuses", sent.statuses());
+        results.put("acceptP50Micros", percentile(acceptSorted, 0.50));
+        results.put("acceptP99Micros", percentile(acceptSorted, 0.99));
+
+        String loadLine = String.format(Locale.ROOT, "%.0f purchases/s for %d s through one gateway (open loop, %d users), one instance"
+                        + " of each consumer. %d sent, %d accepted (202), statuses %s; 202 latency p50 %.1f ms, p99 %.1f ms.", rate, seconds,
+                USERS, sent.sent(), acceptedAt.size(), sent.statuses(), percentile(acceptSorted, 0.50) / 1000.0,
+                percentile(acceptSorted, 0.99) / 1000.0);
+        return new Outcome(results, rows, perSecondP99, allMet, loadLine);
+    }
+
+    private static void write(boolean smoke, Outcome outcome, String loadBefore, String loadAfter) throws IOException {
+        String name = smoke ? "e2e-smoke" : "e2e";
+        StringBuilder md = new StringBuilder("# End-to-end benchmark" + (smoke ? " (smoke: short, numbers only)" : "") + "\n\n");
+        md.append(BenchReport.machine(loadBefore, loadAfter));
+        md.append("Command: `./mesh bench e2e").append(smoke ? " --smoke" : "").append("`: ").append(outcome.load()).append("\n\n");
+        md.append("From each action's 202 to its effect in each consumer, read from the consumers' own state:\n\n");
+        md.append("| consumer | effects | p50 | p99 | max | lost | duplicated | target (p99 ≤ 100 ms, none lost or duplicated) |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
+        outcome.rows().forEach(r -> md.append(r).append('\n'));
+        md.append("\nOverall: ").append(outcome.met() ? "**met**" : "**missed**").append(". p99 per second of the run: ").append(name)
+                .append("-latency.svg\n");
+        Path dir = BenchReport.directory();
+        Files.writeString(dir.resolve(name + ".md"), md);
+        Files.writeString(dir.resolve(name + ".json"), BenchReport.json(outcome.results()));
+        Files.writeString(dir.resolve(name + "-latency.svg"), Svg.lines("p99 latency per second of the run (ms)", "second of the run",
+                outcome.perSecondP99()));
+        System.out.println(md);
+        System.out.println("[bench] report: " + dir.resolve(name + ".md"));
+    }
+
+    private static HttpRequest purchase(String gateway, String token, int i) {
+        return OpenLoad.post(gateway + "/api/v1/actions", "{\"type\":\"purchase\",\"attributes\":{\"sku\":\"" + i + "\"}}")
+                .header("Authorization", "Bearer " + token).build();
+    }
+
+    /** Polls the consumers' state until each shows as many effects as were accepted, or the time is up. */
+    private static void awaitEffects(StackSettings settings, String run, int accepted, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long notifications = Long.parseLong(psql(settings, "notification",
+                    "SELECT count(*) FROM notifications WHERE user_id LIKE '" + run + "-%'").trim());
+            long charges = Long.parseLong(psql(settings, "billing", "SELECT count(*) FROM ledger WHERE user_id LIKE '" + run + "-%'").trim());
+            if (notifications >= accepted && charges >= accepted) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        System.out.println("[bench] not every effect arrived within " + timeout + "; the missing ones count as lost");
+    }
+
+    private static Map<String, Long> pgTimes(StackSettings settings, String database, String sql) throws Exception {
+        Map<String, Long> times = new HashMap<>();
+        for (String line : psql(settings, database, sql).split("\n")) {
+            String[] parts = line.split("\\|");
+            if (parts.length == 2) {
+                times.put(parts[0], Long.parseLong(parts[1].trim()));
+            }
+        }
+        return times;
+    }
+
+    private static String psql(StackSettings settings, String database, String sql) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("psql", "-h", "127.0.0.1", "-p", Integer.toString(settings.postgresPort(0)), "-U",
+                "scalemesh", "-d", database, "-At", "-c", sql);
+        builder.environment().put("PGPASSWORD", "scalemesh");
+        return run(builder, null);
+    }
+
+    /** analytics-service's inbox markers hold when each event was applied (epoch ms); an absent one is a lost event. */
+    private static Map<String, Long> redisMarkers(StackSettings settings, List<String> eventIds) throws Exception {
+        StringBuilder commands = new StringBuilder();
+        for (int i = 0; i < eventIds.size(); i += 1000) {
+            commands.append("MGET ").append(eventIds.subList(i, Math.min(eventIds.size(), i + 1000)).stream()
+                    .map(id -> "analytics:inbox:user-actions:" + id).collect(Collectors.joining(" "))).append('\n');
+        }
+        String[] values = run(new ProcessBuilder("redis-cli", "-p", Integer.toString(settings.redisPort())), commands.toString()).split("\n", -1);
+        Map<String, Long> times = new HashMap<>();
+        for (int i = 0; i < eventIds.size() && i < values.length; i++) {
+            if (!values[i].isBlank()) {
+                times.put(eventIds.get(i), Long.parseLong(values[i].trim()));
+            }
+        }
+        return times;
+    }
+
+    /** analytics-service's own purchase count per user of this run, asked as an admin through the gateway. */
+    private static Map<String, Long> analyticsCounts(String gateway, JwtKeys keys, String run) throws Exception {
+        String admin = Tokens.signedWith(keys).subject("bench-admin").admin(true).lifetime(Duration.ofHours(1)).sign();
+        HttpClient http = HttpClient.newHttpClient();
+        Pattern count = Pattern.compile("\"action\\.purchase\"\\s*:\\s*(\\d+)");
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (int i = 0; i < USERS; i++) {
+            String user = run + "-" + i;
+            String body = http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/analytics/users/" + user))
+                    .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = count.matcher(body);
+            counts.put(user, m.find() ? Long.parseLong(m.group(1)) : 0);
+        }
+        return counts;
+    }
+
+    private static String run(ProcessBuilder builder, String input) throws Exception {
+        Process process = builder.redirectErrorStream(true).start();
+        if (input != null) {
+            process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        process.getOutputStream().close();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException(String.join(" ", builder.command()) + " failed:\n" + output);
+        }
+        return output;
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+}
