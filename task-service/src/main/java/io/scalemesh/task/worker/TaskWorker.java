@@ -91,6 +91,13 @@ public class TaskWorker {
     @ConfigProperty(name = "mesh.instance", defaultValue = "task-service")
     String instance;
 
+    /** Tasks per second this instance runs at most (0: as fast as it can). */
+    @ConfigProperty(name = "mesh.task.worker.max-rate", defaultValue = "0")
+    double maxRate;
+
+    @ConfigProperty(name = "mesh.task.worker.concurrency", defaultValue = "2")
+    int concurrency;
+
     @Incoming("task-requested")
     public Uni<Void> onRequested(ConsumerRecords<String, String> records, IncomingKafkaRecordBatchMetadata<String, String> batch) {
         List<Delivery> deliveries = new ArrayList<>();
@@ -110,10 +117,31 @@ public class TaskWorker {
         // store failing (an outage, a shutdown closing the pool, a bug). Retrying until it passes,
         // or until this instance stops and the partition's next owner gets the uncommitted batch,
         // is the only safe answer: failing would dead-letter and commit the whole batch, unrun.
+        long started = System.nanoTime();
         return deadLetters.chain(() -> attempt(deliveries))
+                .chain(() -> pace(records.count(), started))
                 .onFailure().invoke(failure -> LOG.log(Failures.isOutage(failure) ? Logger.Level.WARN : Logger.Level.ERROR,
                         "a batch of " + records.count() + " task messages waits for the task store (" + failure + ")"))
                 .onFailure().retry().withBackOff(firstBackoff, maxBackoff).indefinitely();
+    }
+
+    /**
+     * With {@code mesh.task.worker.max-rate} set, holds a batch until it has taken its share of
+     * time at that rate (split over the instance's consumers): workers then drain at a steady pace
+     * whatever arrives, e.g. to spare a downstream, and the queue absorbs the difference.
+     */
+    private Uni<Void> pace(int tasks, long startedNanos) {
+        Duration owed = owed(tasks, maxRate, concurrency, Duration.ofNanos(System.nanoTime() - startedNanos));
+        return owed.isZero() ? Uni.createFrom().voidItem() : Uni.createFrom().voidItem().onItem().delayIt().by(owed);
+    }
+
+    /** How much longer a batch of {@code tasks} that took {@code elapsed} must wait at {@code maxRate} over {@code consumers}. */
+    static Duration owed(int tasks, double maxRate, int consumers, Duration elapsed) {
+        if (maxRate <= 0) {
+            return Duration.ZERO;
+        }
+        long owedNanos = (long) (tasks * 1e9 * consumers / maxRate) - elapsed.toNanos();
+        return owedNanos <= 0 ? Duration.ZERO : Duration.ofNanos(owedNanos);
     }
 
     /** One delivery of these tasks' messages: claims, runs and finishes them, retrying the failures that may pass. */
