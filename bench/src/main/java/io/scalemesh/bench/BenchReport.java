@@ -16,6 +16,13 @@ final class BenchReport {
     private BenchReport() {
     }
 
+    /** Every load command this JVM ran, in order, as it ran (tokens elided): report.md lists them. */
+    static final java.util.List<String> COMMANDS = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    static void ran(String command) {
+        COMMANDS.add(command);
+    }
+
     static Path directory() throws IOException {
         Path dir = StackSettings.of(StackSettings.Profile.BENCH).root().resolve("bench/reports").resolve(LocalDate.now().toString());
         Files.createDirectories(dir);
@@ -80,6 +87,9 @@ final class BenchReport {
         if (value instanceof OpenLoad.Result r) {
             return json(new LinkedHashMap<String, Object>(Map.of("targetRate", r.targetRate(), "seconds", r.seconds(), "sent", r.sent(),
                     "statuses", r.statuses(), "errors", r.errors(), "p50Micros", r.p50(), "p99Micros", r.p99(), "maxMicros", r.max())));
+        }
+        if (value instanceof java.util.List<?> list) {
+            return list.stream().map(BenchReport::json).collect(Collectors.joining(", ", "[", "]"));
         }
         if (value instanceof Raw raw) {
             return raw.json().trim();

@@ -15,8 +15,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 
 import io.scalemesh.devstack.DevStack;
 import io.scalemesh.devstack.JwtKeys;
@@ -37,6 +42,7 @@ public final class IngestBench {
 
     private static final int CONNECTIONS = 50;
     private static final int BATCH = 100;
+    private static final String PERF_TOPIC = "bench.producer-performance";
     private static final Pattern RECORD_SIZE = Pattern.compile(
             "^kafka_producer_record_size_avg\\{client_id=\"kafka-producer-user-actions\"[^}]*} ([0-9.E]+)$", Pattern.MULTILINE);
     private static final Pattern PERF = Pattern.compile("(\\d+) records sent, ([0-9.]+) records/sec \\(([0-9.]+) MB/sec\\),"
@@ -104,14 +110,21 @@ public final class IngestBench {
                 CONNECTIONS, measure, batch);
         int recordSize = recordSize(gateway);
 
-        // Kafka's own limit: the same broker, record size and durability (acks=all, idempotent).
+        // Kafka's own limit: the same broker, record size and durability (acks=all, idempotent), on a
+        // topic like user-actions (the broker creates no topic by itself).
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap()))) {
+            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(PERF_TOPIC)) {
+                admin.createTopics(List.of(new NewTopic(PERF_TOPIC, settings.kafkaPartitions(), (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+        }
         long records = smoke ? 20_000 : 1_000_000;
-        String arguments = "--topic bench.producer-performance --num-records " + records + " --record-size " + recordSize
+        String arguments = "--topic " + PERF_TOPIC + " --num-records " + records + " --record-size " + recordSize
                 + " --throughput -1 --producer-props bootstrap.servers=" + settings.kafkaBootstrap() + " acks=all enable.idempotence=true";
         List<String> command = new ArrayList<>(List.of(javaCommand(), "-cp", classpath(settings.root()),
                 "org.apache.kafka.tools.ProducerPerformance"));
         command.addAll(List.of(arguments.split(" ")));
         System.out.println("[bench] ProducerPerformance " + arguments);
+        BenchReport.ran("java -cp <bench classpath> org.apache.kafka.tools.ProducerPerformance " + arguments);
         Process perf = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(perf.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (perf.waitFor() != 0) {

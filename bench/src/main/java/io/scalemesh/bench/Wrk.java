@@ -51,7 +51,11 @@ final class Wrk {
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("wrk", "-t" + Math.min(2, connections), "-c" + connections,
                 "-d" + duration.toSeconds() + "s", "--timeout", "5s", "-s", scripts.resolve(script).toString(), url));
-        System.out.println("[bench] " + mode + ": " + environment + " " + String.join(" ", command));
+        Map<String, String> shown = new java.util.TreeMap<>(environment);
+        shown.computeIfPresent("BENCH_TOKEN", (name, token) -> "<a signed JWT>");
+        System.out.println("[bench] " + mode + ": " + shown + " " + String.join(" ", command));
+        BenchReport.ran(shown.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(" "))
+                + (shown.isEmpty() ? "" : " ") + String.join(" ", command));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         Process wrk = builder.start();

@@ -48,9 +48,15 @@ public final class Processes {
      * {@code ./mesh up} CLI exits while Kafka and the services go on).
      */
     public static Process spawn(List<String> command, Path log, Map<String, String> env) {
+        return spawn(command, log, env, null);
+    }
+
+    /** As above, in {@code directory} (null: this process's own). */
+    public static Process spawn(List<String> command, Path log, Map<String, String> env, Path directory) {
         try {
             Files.createDirectories(log.getParent());
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command).directory(directory == null ? null : directory.toFile())
+                    .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             builder.environment().putAll(env);

@@ -94,8 +94,16 @@ public final class ServiceInstances {
         String javaOpts = settings.value("java-opts", "-Xms32m -Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError");
         command.addAll(List.of(javaOpts.trim().split("\\s+")));
         command.add(instance.marker());
+        Path jar = instance.service().runnerJar(settings);
+        Path archive = jar.resolveSibling("app-cds.jsa");
+        // The build's AppCDS archive starts the JVM faster; it names the jar as the build ran it,
+        // relative to quarkus-app/, so the JVM runs there.
+        Path directory = Files.isRegularFile(archive) ? jar.getParent() : null;
+        if (directory != null) {
+            command.add("-XX:SharedArchiveFile=" + archive);
+        }
         command.add("-jar");
-        command.add(instance.service().runnerJar(settings).toString());
+        command.add(directory != null ? jar.getFileName().toString() : jar.toString());
         Map<String, String> env = new HashMap<>(stack.connectionEnvironment());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(instance.port()));
         env.put("MESH_INSTANCE", instance.name());
@@ -112,7 +120,7 @@ public final class ServiceInstances {
             env.put("MESH_INSTANCES_" + service.name(), addresses.isEmpty()
                     ? StackSettings.HOST + ":" + instance(service, 0).port() : String.join(",", addresses));
         }
-        Process process = Processes.spawn(command, instance.log(), env);
+        Process process = Processes.spawn(command, instance.log(), env, directory);
         Processes.writePid(instance.pidFile(), process.pid());
         return process;
     }
