@@ -51,6 +51,15 @@ public final class MeshLoad {
         List<String> tokens = IntStream.range(0, USERS)
                 .mapToObj(i -> Tokens.signedWith(keys).subject("load-" + i).lifetime(lifetime).sign()).toList();
         System.out.printf(Locale.ROOT, "Mixed load on %s: %.0f requests/s for %d s (Ctrl-C stops it)%n", gateway, rate, duration.toSeconds());
+        // Every user has a profile first, so profile reads find one (a 404 is not traffic to watch).
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (int user = 0; user < USERS; user++) {
+            int status = http.send(profileWrite(gateway, user, 0).header("Authorization", "Bearer " + tokens.get(user)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status >= 300) {
+                throw new IllegalStateException("could not create the profile of load-" + user + ": HTTP " + status);
+            }
+        }
         System.out.println("second  sent  2xx  4xx  5xx  errors  p50 ms  p99 ms");
         OpenLoad load = new OpenLoad();
         long offset = 0;
@@ -88,10 +97,7 @@ public final class MeshLoad {
         } else if (kind < 80) {
             builder = get(gateway + "/api/v1/profiles/load-" + user);
         } else if (kind < 85) {
-            builder = HttpRequest.newBuilder(URI.create(gateway + "/api/v1/profiles/load-" + user)).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json")
-                    .PUT(HttpRequest.BodyPublishers.ofString("{\"displayName\":\"Load " + user + "\",\"email\":\"load-" + user
-                            + "@example.com\",\"preferences\":{\"theme\":\"" + (i % 2 == 0 ? "dark" : "light") + "\"}}"));
+            builder = profileWrite(gateway, user, i);
         } else if (kind < 95) {
             String task = kind < 93 ? "{\"type\":\"sum\",\"input\":{\"numbers\":[" + i + ",2,3]}}"
                     : "{\"type\":\"report\",\"input\":{\"windowDays\":1}}";
@@ -100,6 +106,13 @@ public final class MeshLoad {
             builder = get(gateway + (kind < 98 ? "/api/v1/billing/invoice" : "/api/v1/notifications?limit=10"));
         }
         return builder.header("Authorization", token).build();
+    }
+
+    private static HttpRequest.Builder profileWrite(String gateway, int user, long i) {
+        return HttpRequest.newBuilder(URI.create(gateway + "/api/v1/profiles/load-" + user)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"displayName\":\"Load " + user + "\",\"email\":\"load-" + user
+                        + "@example.com\",\"preferences\":{\"theme\":\"" + (i % 2 == 0 ? "dark" : "light") + "\"}}"));
     }
 
     private static HttpRequest.Builder get(String url) {
