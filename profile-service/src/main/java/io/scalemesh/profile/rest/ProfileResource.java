@@ -1,6 +1,5 @@
 package io.scalemesh.profile.rest;
 
-import java.net.URI;
 
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
@@ -83,7 +82,8 @@ public class ProfileResource {
         var fields = ProfileInput.replacement(parse(body), userId);
         return profiles.replace(userId, fields, conditions).map(written -> {
             Response.ResponseBuilder response = written.created()
-                    ? Response.created(URI.create("/api/v1/profiles/" + userId)) : Response.ok();
+                    // Relative, as task-service's: created(URI) would name this instance's own address.
+                    ? Response.status(Response.Status.CREATED).header(HttpHeaders.LOCATION, "/api/v1/profiles/" + userId) : Response.ok();
             return written(response.entity(written.json()).type(MediaType.APPLICATION_JSON), written);
         });
     }

@@ -1,6 +1,5 @@
 package io.scalemesh.task.rest;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -39,6 +38,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -124,9 +124,11 @@ public class TaskResource {
                     // The hottest answer of the service, written by hand: an id and a path need no
                     // escaping, and the generic JSON writer cost a tenth of the accept path's CPU.
                     String url = statusUrl(accepted.id());
+                    // Location stays relative (RFC 9110 §10.2.2): location(URI) would make it absolute
+                    // with this instance's own address, which a client behind the gateway must not see.
                     Response.ResponseBuilder response = Response.accepted("{\"id\":\"" + accepted.id() + "\",\"status\":\"QUEUED\",\"statusUrl\":\""
                                     + url + "\"}").type(MediaType.APPLICATION_JSON_TYPE)
-                            .location(URI.create(url));
+                            .header(HttpHeaders.LOCATION, url);
                     if (accepted.replayed()) {
                         response.header("Idempotency-Replayed", "true");
                     }
