@@ -105,7 +105,7 @@ public class TaskResource {
         EventEnvelope requested = EventEnvelope.create(EventTypes.TASK_REQUESTED, SOURCE, caller.userId(),
                 new EventData.TaskRequested(id, task.type().name()).toJson());
         String hash = idempotencyKey == null ? null : sha256(body);
-        return batcher.accept(new TaskStore.NewRow(id, caller.userId(), task.type().name(), task.input().toString(), idempotencyKey,
+        return batcher.accept(new TaskStore.NewRow(id, caller.userId(), task.type().name(), task.inputText(), idempotencyKey,
                         hash, EventCodec.encode(requested), Traceparent.current()))
                 // More accepts waiting than the store takes in: refuse now, before a backlog of
                 // requests exhausts the heap and every accept's latency with it.

@@ -5,7 +5,6 @@ import static io.scalemesh.task.Tasks.asAdmin;
 import static io.scalemesh.task.Tasks.awaitStatus;
 import static io.scalemesh.task.Tasks.submit;
 import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
@@ -37,7 +36,7 @@ class TaskResourceTest {
         accepted.then().statusCode(202).body("status", equalTo("QUEUED")).body("id", notNullValue());
         String id = accepted.path("id");
         assertEquals("/api/v1/tasks/" + id, accepted.path("statusUrl"));
-        accepted.then().header("Location", endsWith("/api/v1/tasks/" + id));
+        accepted.then().header("Location", equalTo("/api/v1/tasks/" + id));
 
         Response done = awaitStatus(user, id, "SUCCEEDED", "FAILED");
         done.then().body("status", equalTo("SUCCEEDED")).body("result.sum", equalTo(6)).body("result.count", equalTo(3))
@@ -53,6 +52,13 @@ class TaskResourceTest {
                 .body("result.sumText", equalTo("18446744073709551618"));
         String negative = submit(user, "{\"type\": \"sum\", \"input\": {\"numbers\": [-9223372036854775808, -9223372036854775808]}}");
         awaitStatus(user, negative, "SUCCEEDED", "FAILED").then().body("result.sumText", equalTo("-18446744073709551616"));
+    }
+
+    @Test
+    void theInputIsStoredAsSentWhateverItsLayoutOrPlace() {
+        String id = submit(user, "{\"input\" :\n  { \"numbers\" : [ 40 ,\n\t2 ] } ,\r\n \"type\": \"sum\" }");
+        awaitStatus(user, id, "SUCCEEDED", "FAILED").then().body("status", equalTo("SUCCEEDED")).body("result.sum", equalTo(42))
+                .body("result.count", equalTo(2));
     }
 
     @Test
@@ -92,6 +98,13 @@ class TaskResourceTest {
                 .body("errors.field", org.hamcrest.Matchers.hasItem(field)));
         for (String body : List.of("", "{\"type\": \"sum\",", "[1, 2]", "\"sum\"")) {
             as(user).body(body).post("/api/v1/tasks").then().statusCode(400).contentType("application/problem+json");
+        }
+        // Ambiguous or trailing JSON is malformed, at any depth: no key given twice is silently dropped.
+        for (String body : List.of("{\"type\": \"sum\", \"type\": \"report\", \"input\": {\"numbers\": [1]}}",
+                "{\"type\": \"sum\", \"input\": {\"numbers\": [1], \"numbers\": [2]}}",
+                "{\"type\": \"sum\", \"input\": {\"numbers\": [1]}} {\"type\": \"sum\"}")) {
+            as(user).body(body).post("/api/v1/tasks").then().statusCode(400).contentType("application/problem+json")
+                    .body("type", equalTo("https://scalemesh.dev/problems/malformed-json"));
         }
         as(user).get("/api/v1/tasks").then().statusCode(200).body("items", hasSize(0));
     }
