@@ -15,6 +15,11 @@ public interface Component {
     /** Starts it and returns once it serves requests. Only called when it is not running. */
     void start();
 
+    /** What must be running before this starts (a replica's primary); the rest start side by side. */
+    default java.util.Optional<Component> after() {
+        return java.util.Optional.empty();
+    }
+
     /** Stops it gracefully. Only called when it is running. */
     void stop();
 

@@ -26,6 +26,11 @@ final class PostgresReplica implements Component {
     }
 
     @Override
+    public java.util.Optional<Component> after() {
+        return java.util.Optional.of(primary);
+    }
+
+    @Override
     public String name() {
         return primary.name() + "-replica";
     }
