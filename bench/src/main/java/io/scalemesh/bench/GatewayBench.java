@@ -30,7 +30,8 @@ public final class GatewayBench {
 
     public static void main(String[] args) throws Exception {
         boolean smoke = List.of(args).contains("--smoke");
-        Duration warm = Duration.ofSeconds(smoke ? 2 : 5);
+        Duration window = Duration.ofSeconds(smoke ? 2 : 5);
+        Duration warm = Duration.ofSeconds(smoke ? 2 : 60);
         Duration measure = Duration.ofSeconds(smoke ? 3 : 15);
         StackSettings settings = StackSettings.of(StackSettings.Profile.BENCH);
         DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
@@ -46,8 +47,8 @@ public final class GatewayBench {
             new ProfileBench(settings.root(), 1).seed(direct);
             Map<String, String> straight = Map.of("BENCH_USERS", "1");
             Map<String, String> proxied = throughGateway(settings);
-            wrk.run("warm-up direct", "profiles.lua", direct, 8, warm, straight);
-            wrk.run("warm-up through the gateway", "profiles.lua", gateway, 8, warm, proxied);
+            wrk.warmUp("warm-up direct", "profiles.lua", direct, 8, window, warm, straight);
+            wrk.warmUp("warm-up through the gateway", "profiles.lua", gateway, 8, window, warm, proxied);
             runs.add(wrk.run("direct, 1 connection", "profiles.lua", direct, 1, measure, straight));
             runs.add(wrk.run("through the gateway, 1 connection", "profiles.lua", gateway, 1, measure, proxied));
             runs.add(wrk.run("direct, 16 connections", "profiles.lua", direct, 16, measure, straight));

@@ -83,7 +83,7 @@ public final class IngestBench {
         try {
             services.up(Map.of(MeshService.API_GATEWAY, 1), line -> System.out.println("[bench] " + line));
             result = measure(settings, "http://127.0.0.1:" + services.instance(MeshService.API_GATEWAY, 0).port(),
-                    Duration.ofSeconds(smoke ? 2 : 15), Duration.ofSeconds(smoke ? 2 : 20), smoke);
+                    Duration.ofSeconds(smoke ? 2 : 90), Duration.ofSeconds(smoke ? 2 : 20), smoke);
         } finally {
             services.down(line -> System.out.println("[bench] " + line));
             stack.down(line -> System.out.println("[bench] " + line));
@@ -100,8 +100,9 @@ public final class IngestBench {
         Map<String, String> noop = Map.of("BENCH_TOKEN", token, "BENCH_PATH", "/api/v1/noop");
         Map<String, String> batch = Map.of("BENCH_TOKEN", token, "BENCH_PATH", "/api/v1/actions:batch", "BENCH_BATCH",
                 Integer.toString(perBatch));
-        wrk.run("warm-up actions", "actions.lua", gateway, CONNECTIONS, warm, single);
-        wrk.run("warm-up no-op", "actions.lua", gateway, CONNECTIONS, warm, noop);
+        Duration window = warm.compareTo(Duration.ofSeconds(10)) < 0 ? warm : Duration.ofSeconds(10);
+        wrk.warmUp("warm-up actions", "actions.lua", gateway, CONNECTIONS, window, warm, single);
+        wrk.warmUp("warm-up no-op", "actions.lua", gateway, CONNECTIONS, window, warm, noop);
         Wrk.Run noopRun = wrk.run("no-op endpoint (authenticated, rate-limited, nothing else)", "actions.lua", gateway, CONNECTIONS,
                 measure, noop);
         Wrk.Run singleRun = wrk.run("POST /api/v1/actions (one action, 202 after the broker's ack)", "actions.lua", gateway, CONNECTIONS,
@@ -117,7 +118,7 @@ public final class IngestBench {
                 admin.createTopics(List.of(new NewTopic(PERF_TOPIC, settings.kafkaPartitions(), (short) 1))).all().get(30, TimeUnit.SECONDS);
             }
         }
-        long records = smoke ? 20_000 : 1_000_000;
+        long records = smoke ? 5_000 : 1_000_000;
         String arguments = "--topic " + PERF_TOPIC + " --num-records " + records + " --record-size " + recordSize
                 + " --throughput -1 --producer-props bootstrap.servers=" + settings.kafkaBootstrap() + " acks=all enable.idempotence=true";
         List<String> command = new ArrayList<>(List.of(javaCommand(), "-cp", classpath(settings.root()),

@@ -52,7 +52,8 @@ public final class ProfileBench {
     }
 
     private void run(boolean smoke) throws Exception {
-        Duration warm = Duration.ofSeconds(smoke ? 2 : 5);
+        Duration window = Duration.ofSeconds(smoke ? 2 : 5);
+        Duration warm = Duration.ofSeconds(smoke ? 2 : 60);
         Duration measure = Duration.ofSeconds(smoke ? 3 : 15);
         DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
         String loadBefore = BenchReport.loadAverage();
@@ -70,9 +71,9 @@ public final class ProfileBench {
             String viaRedis = "http://127.0.0.1:" + services.instance(MeshService.PROFILE, 1).port();
             seed(base);
             // Warm the JIT on both paths (and fill the cache), then measure each mode.
-            wrk(base, "warm-up cached", false, warm);
-            wrk(viaRedis, "warm-up Redis tier", false, warm);
-            wrk(base, "warm-up uncached", true, warm);
+            warmUp(base, "warm-up cached", false, window, warm);
+            warmUp(viaRedis, "warm-up Redis tier", false, window, warm);
+            warmUp(base, "warm-up uncached", true, window, warm);
             Map<String, Double> before = cacheCounters(base);
             runs.add(wrk(base, "cached", false, measure));
             Map<String, Double> after = cacheCounters(base);
@@ -139,8 +140,15 @@ public final class ProfileBench {
     }
 
     Wrk.Run wrk(String base, String mode, boolean bypass, Duration duration) throws IOException, InterruptedException {
-        return wrk.run(mode, "profiles.lua", base, CONNECTIONS, duration,
-                Map.of("BENCH_USERS", Integer.toString(users), "BENCH_BYPASS", bypass ? "1" : "0"));
+        return wrk.run(mode, "profiles.lua", base, CONNECTIONS, duration, environment(bypass));
+    }
+
+    private Wrk.Run warmUp(String base, String mode, boolean bypass, Duration window, Duration max) throws IOException, InterruptedException {
+        return wrk.warmUp(mode, "profiles.lua", base, CONNECTIONS, window, max, environment(bypass));
+    }
+
+    private Map<String, String> environment(boolean bypass) {
+        return Map.of("BENCH_USERS", Integer.toString(users), "BENCH_BYPASS", bypass ? "1" : "0");
     }
 
     /** The service's own count of cache hits (both tiers) and misses. */

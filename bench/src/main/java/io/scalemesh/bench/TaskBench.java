@@ -62,9 +62,10 @@ public final class TaskBench {
             api.up(Map.of(MeshService.TASK, 1), line -> System.out.println("[bench] " + line));
             String base = "http://127.0.0.1:" + api.instance(MeshService.TASK, 0).port();
 
-            // 1. Accept: warm the JVM (C2 keeps compiling for half a minute on two cores), then 50
-            // connections sending as fast as they are answered.
-            wrk.run("warm-up", "tasks.lua", base, CONNECTIONS, Duration.ofSeconds(smoke ? 2 : 45), Map.of("BENCH_USER_PREFIX", "warm-"));
+            // 1. Accept: warm the JVM until its rate is steady (C2 keeps compiling for a minute or
+            // more on two cores), then 50 connections sending as fast as they are answered.
+            wrk.warmUp("warm-up", "tasks.lua", base, CONNECTIONS, Duration.ofSeconds(smoke ? 2 : 10), Duration.ofSeconds(smoke ? 2 : 150),
+                    Map.of("BENCH_USER_PREFIX", "warm-"));
             Wrk.Run accept = wrk.run("accept", "tasks.lua", base, CONNECTIONS, acceptFor, Map.of());
             results.put("accept", accept.json());
             lines.add(String.format(Locale.ROOT, "| accept (API-only instance, sum of 100 numbers) | %d connections for %.0f s | %.0f 202/s | p50 %.1f ms, p99 %.1f ms, max %.1f ms | %d errors, %d not 202 |",
@@ -121,6 +122,25 @@ public final class TaskBench {
             stack.down(line -> System.out.println("[bench] " + line));
         }
         write(smoke, loadBefore, BenchReport.loadAverage());
+    }
+
+    /**
+     * For {@code ./mesh bench smoke}: tasks accepted for {@code duration} by an instance that also
+     * works, then the wait until it has done every one (the queue depth back at zero).
+     */
+    static Smoke smoke(Wrk wrk, String base, Duration duration) throws IOException, InterruptedException {
+        Wrk.Run accepted = wrk.run("tasks (accepted, then all done)", "tasks.lua", base, 8, duration, Map.of("BENCH_USER_PREFIX", "smoke-"));
+        TaskBench bench = new TaskBench();
+        try {
+            bench.awaitDepth(base, 0, Duration.ofSeconds(60));
+            return new Smoke(accepted, 0);
+        } catch (IllegalStateException e) {
+            return new Smoke(accepted, bench.depth(base));
+        }
+    }
+
+    /** What {@link #smoke} saw: the accepts, and how many tasks were still undone a minute later. */
+    record Smoke(Wrk.Run accepted, long undone) {
     }
 
     private long depth(String base) {

@@ -47,6 +47,31 @@ final class Wrk {
         this.scripts = root.resolve("bench/src/main/resources/wrk");
     }
 
+    /**
+     * Loads until the JVMs have settled: runs of {@code window} until two in a row are within 5% of
+     * each other in throughput, {@code max} at most in all. On two shared cores C2 keeps compiling
+     * for a minute or more under load; a fixed warm-up measured JVMs that were still speeding up,
+     * and the figures swung with it.
+     */
+    Run warmUp(String mode, String script, String url, int connections, Duration window, Duration max, Map<String, String> environment)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        Run previous = null;
+        for (int windows = 1;; windows++) {
+            Run run = run(mode + " " + windows, script, url, connections, window, environment);
+            if (previous != null && Math.abs(run.perSecond() - previous.perSecond()) <= 0.05 * previous.perSecond()) {
+                System.out.printf(Locale.ROOT, "[bench] %s: steady after %d runs of %d s%n", mode, windows, window.toSeconds());
+                return run;
+            }
+            if (System.nanoTime() + window.toNanos() > deadline) {
+                System.out.printf(Locale.ROOT, "[bench] %s: not steady after %d runs of %d s; measuring anyway%n", mode, windows,
+                        window.toSeconds());
+                return run;
+            }
+            previous = run;
+        }
+    }
+
     Run run(String mode, String script, String url, int connections, Duration duration, Map<String, String> environment)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("wrk", "-t" + Math.min(2, connections), "-c" + connections,
