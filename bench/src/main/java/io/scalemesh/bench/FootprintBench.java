@@ -93,7 +93,7 @@ public final class FootprintBench {
     }
 
     /** The "started in" of the instance's last start, which Quarkus measures from the JVM's start. */
-    private static double quarkusStarted(Path log) throws IOException {
+    static double quarkusStarted(Path log) throws IOException {
         Matcher m = STARTED.matcher(Files.readString(log));
         double last = -1;
         while (m.find()) {
@@ -103,7 +103,7 @@ public final class FootprintBench {
     }
 
     /** VmRSS: a JVM's own resident memory (the infrastructure is measured as PSS of its process tree). */
-    private static long rssKib(long pid) throws IOException {
+    static long rssKib(long pid) throws IOException {
         return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream().filter(l -> l.startsWith("VmRSS:"))
                 .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(0);
     }
