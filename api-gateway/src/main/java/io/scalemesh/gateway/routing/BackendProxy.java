@@ -172,6 +172,15 @@ public class BackendProxy {
                 .setIdleTimeout(stream ? 0 : idleTimeout.toMillis());
         long begin = System.nanoTime();
         client.request(options).onSuccess(out -> {
+            if (ctx.response().closed()) { // the client left while the connection was being made
+                out.reset();
+                pool.abandoned(instance);
+                return;
+            }
+            // A client that goes away mid-request leaves a request that can never end (its body is
+            // piped from the client): reset it, and blame no instance. Counted as failures, such
+            // requests timed out after 30 s and opened the breaker of a healthy backend.
+            ctx.response().closeHandler(closed -> out.reset());
             copyHeaders(in.headers(), out.headers());
             out.putHeader(MeshIdentity.USER_HEADER, identity.getPrincipal().getName());
             out.putHeader(MeshIdentity.ROLES_HEADER, String.join(",", identity.getRoles()));
@@ -191,6 +200,10 @@ public class BackendProxy {
                 }
                 relay(ctx, response);
             }).onFailure(e -> {
+                if (ctx.response().closed()) {
+                    pool.abandoned(instance);
+                    return;
+                }
                 failed(pool, route, instance, e.toString());
                 if (!last && SAFE_METHODS.contains(in.method()) && !ctx.response().headWritten()) {
                     forward(ctx, route, identity, pool, order, index + 1);

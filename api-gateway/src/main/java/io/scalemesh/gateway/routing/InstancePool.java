@@ -135,6 +135,15 @@ final class InstancePool {
         instance.trialInFlight.set(false);
     }
 
+    /**
+     * Gives an acquired instance back without a verdict: the client went away before the answer
+     * came, which says nothing of the instance (a half-open breaker waits for the next trial).
+     */
+    void abandoned(Instance instance) {
+        instance.inFlight.decrementAndGet();
+        instance.trialInFlight.set(false);
+    }
+
     /** Counts a failure of an acquired instance; answers true when it opened the breaker. */
     boolean failed(Instance instance) {
         instance.inFlight.decrementAndGet();

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -56,6 +59,9 @@ class BalancingTest {
 
     @Inject
     Vertx vertx;
+
+    @Inject
+    MeterRegistry registry;
 
     private final HttpServer[] servers = new HttpServer[2];
     private final AtomicInteger[] hits = {new AtomicInteger(), new AtomicInteger()};
@@ -126,6 +132,28 @@ class BalancingTest {
         probe().body("{}").post("/api/v1/probe/write").then().statusCode(503).contentType("application/problem+json");
         assertTrue(System.nanoTime() - begin < TimeUnit.SECONDS.toNanos(5), "answered after the idle timeout, not hung");
         assertEquals(1, hits[0].get() + hits[1].get(), "a POST that went out is sent once, never to a second instance");
+    }
+
+    @Test
+    void clientsThatHangUpMidRequestBlameNoInstance() throws Exception {
+        String token = Tokens.forTests("balancer", false);
+        for (int i = 0; i < 4; i++) { // more than the 3 failures that open a breaker
+            int seen = hits[1].get();
+            try (Socket client = new Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+                client.getOutputStream().write(("POST /api/v1/found/write HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
+                        + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"part").getBytes(StandardCharsets.US_ASCII));
+                client.getOutputStream().flush();
+                Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> hits[1].get() > seen); // the backend has it
+            } // ... and the client hangs up, its body unfinished
+        }
+        // Past the 1 s idle timeout: the abandoned requests were the client's doing, not the instance's.
+        Awaitility.await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(3)).until(() -> failures("found") == 0);
+        probe().get("/api/v1/found/ping").then().statusCode(200).body("instance", equalTo(1));
+    }
+
+    private double failures(String route) {
+        return registry.find("scalemesh.gateway.backend.failures").tag("route", route).counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     @Test
