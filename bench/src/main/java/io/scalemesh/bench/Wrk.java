@@ -48,18 +48,20 @@ final class Wrk {
     }
 
     /**
-     * Loads until the JVMs have settled: runs of {@code window} until two in a row are within 5% of
-     * each other in throughput, {@code max} at most in all. On two shared cores C2 keeps compiling
-     * for a minute or more under load; a fixed warm-up measured JVMs that were still speeding up,
-     * and the figures swung with it.
+     * Loads until the JVMs have settled: runs of {@code window} until the last three are within 5%
+     * of each other in throughput (two could be, halfway up a slow climb), {@code max} at most in
+     * all. On two shared cores C2 keeps compiling for a minute or more under load; a fixed warm-up
+     * measured JVMs that were still speeding up, and the figures swung with it.
      */
     Run warmUp(String mode, String script, String url, int connections, Duration window, Duration max, Map<String, String> environment)
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
-        Run previous = null;
+        List<Double> rates = new ArrayList<>();
         for (int windows = 1;; windows++) {
             Run run = run(mode + " " + windows, script, url, connections, window, environment);
-            if (previous != null && Math.abs(run.perSecond() - previous.perSecond()) <= 0.05 * previous.perSecond()) {
+            rates.add(run.perSecond());
+            List<Double> last = rates.subList(Math.max(0, rates.size() - 3), rates.size());
+            if (last.size() == 3 && java.util.Collections.max(last) <= 1.05 * java.util.Collections.min(last)) {
                 System.out.printf(Locale.ROOT, "[bench] %s: steady after %d runs of %d s%n", mode, windows, window.toSeconds());
                 return run;
             }
@@ -68,7 +70,6 @@ final class Wrk {
                         window.toSeconds());
                 return run;
             }
-            previous = run;
         }
     }
 

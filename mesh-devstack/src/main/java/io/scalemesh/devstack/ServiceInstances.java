@@ -24,6 +24,7 @@ public final class ServiceInstances {
     private final DevStack stack;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final Map<String, String> extraEnvironment = new HashMap<>();
+    private final List<String> extraJavaOptions = new ArrayList<>();
 
     public ServiceInstances(DevStack stack) {
         this.stack = stack;
@@ -33,6 +34,12 @@ public final class ServiceInstances {
     /** Settings (environment variables) for every instance started from now on, e.g. a system test's limits. */
     public ServiceInstances withEnvironment(Map<String, String> environment) {
         extraEnvironment.putAll(environment);
+        return this;
+    }
+
+    /** JVM options added to the profile's own for every instance started from now on. */
+    public ServiceInstances withJavaOptions(String... options) {
+        extraJavaOptions.addAll(List.of(options));
         return this;
     }
 
@@ -93,6 +100,7 @@ public final class ServiceInstances {
         command.add(ProcessHandle.current().info().command().orElse("java"));
         String javaOpts = settings.value("java-opts", "-Xms32m -Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError");
         command.addAll(List.of(javaOpts.trim().split("\\s+")));
+        command.addAll(extraJavaOptions);
         command.add(instance.marker());
         Path jar = instance.service().runnerJar(settings);
         Path archive = jar.resolveSibling("app-cds.jsa");
