@@ -55,7 +55,10 @@ public final class ServiceInstances {
         String name = service.id() + "-" + index;
         return new Instance(service, index, service.port(settings, index), dir.resolve(name + ".pid"),
                 settings.stateDir().resolve("logs").resolve(name + ".log"),
-                "-Dmesh.instance=" + settings.stateDir().resolve(name));
+                // Only marks the process as ours (the pid check reads it); a name no service reads as
+                // configuration: as -Dmesh.instance it outranked MESH_INSTANCE, and task-service's
+                // workers named themselves after this path.
+                "-Dmesh.process=" + settings.stateDir().resolve(name));
     }
 
     public OptionalLong pid(Instance instance) {

@@ -99,7 +99,7 @@ class TaskQueueIT {
             Response running = awaitStatus(user, id, "RUNNING", "SUCCEEDED", "FAILED");
             assertEquals("RUNNING", running.path("status"), "the report must still be running when its worker dies");
             String worker = running.path("worker");
-            ServiceInstances.Instance victim = services.instance(MeshService.TASK, Integer.parseInt(worker.replaceAll("\\D+", "")));
+            ServiceInstances.Instance victim = instanceOf(worker);
             services.kill(victim);
 
             Response done = awaitStatus(user, id, "SUCCEEDED", "FAILED");
@@ -158,8 +158,7 @@ class TaskQueueIT {
             }
             Response running = awaitStatus(user, ids.get(ids.size() - 1), "RUNNING", "SUCCEEDED", "FAILED");
             assertEquals("RUNNING", running.path("status"), "the batch must still be running when its worker stops");
-            ServiceInstances.Instance stopped = services.instance(MeshService.TASK,
-                    Integer.parseInt(running.<String>path("worker").replaceAll("\\D+", "")));
+            ServiceInstances.Instance stopped = instanceOf(running.path("worker"));
             services.stop(stopped);
 
             for (String id : ids) {
@@ -182,6 +181,12 @@ class TaskQueueIT {
             }
             services.start(stopped, line -> System.out.println("[mesh] " + line));
         }
+    }
+
+    /** The instance a task's {@code worker} names (task-service-N), whatever the checkout's path. */
+    private ServiceInstances.Instance instanceOf(String worker) {
+        assertTrue(worker.matches("task-service-\\d+"), "a worker is named for its instance: " + worker);
+        return services.instance(MeshService.TASK, Integer.parseInt(worker.substring("task-service-".length())));
     }
 
     private RequestSpecification as(String user) {
