@@ -60,12 +60,12 @@ public class VerifiedTokens implements JWTParser {
         this.verified = Caffeine.newBuilder().maximumSize(Math.max(0, maxEntries)).expireAfter(new Expiry<String, Verified>() {
             @Override
             public long expireAfterCreate(String key, Verified value, long now) {
-                return value.expiresAtNanos() - now;
+                return Math.max(0, value.expiresAtNanos() - now);
             }
 
             @Override
             public long expireAfterUpdate(String key, Verified value, long now, long current) {
-                return value.expiresAtNanos() - now;
+                return Math.max(0, value.expiresAtNanos() - now);
             }
 
             @Override
