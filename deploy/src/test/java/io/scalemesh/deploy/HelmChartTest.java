@@ -233,6 +233,10 @@ class HelmChartTest {
         assertTrue(task.contains("mesh.instances.analytics=analytics-service:8084"), task);
         assertTrue(task.contains("mesh.postgres.url=postgresql://scalemesh-pg-s0-rw:5432"), task);
         assertEquals(2, Chart.ofKind(manifests, "Cluster").size(), "one CloudNativePG cluster per server");
+        for (ObjectNode cluster : Chart.ofKind(manifests, "Cluster")) {
+            assertEquals("2GB", cluster.at("/spec/postgresql/parameters/max_wal_size").asText(), cluster.toString());
+            assertEquals("lz4", cluster.at("/spec/postgresql/parameters/wal_compression").asText(), cluster.toString());
+        }
         assertEquals(8, Chart.ofKind(manifests, "KafkaTopic").size(), "four topics and their DLQs");
 
         String traced = Chart.named(Chart.render(Values.PRODUCTION, Map.of()), "ConfigMap", "billing-service-config")
