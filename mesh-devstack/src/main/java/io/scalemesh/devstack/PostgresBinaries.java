@@ -45,6 +45,27 @@ final class PostgresBinaries {
         return Files.isExecutable(bin.resolve("pg_basebackup"));
     }
 
+    /**
+     * lz4 where the build has it (Debian's does), else none: a server given a WAL compression it
+     * was built without refuses to start, and the portable build has no lz4.
+     */
+    String walCompression() {
+        Path pgConfig = bin.resolve("pg_config");
+        if (!Files.isExecutable(pgConfig)) {
+            return "off";
+        }
+        try {
+            Process process = new ProcessBuilder(pgConfig.toString(), "--configure").redirectErrorStream(true).start();
+            String configure = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return process.waitFor() == 0 && configure.contains("--with-lz4") ? "lz4" : "off";
+        } catch (IOException e) {
+            return "off";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "off";
+        }
+    }
+
     private static Optional<Path> debianInstall() {
         Path base = Path.of("/usr/lib/postgresql");
         if (!Files.isDirectory(base)) {

@@ -97,7 +97,7 @@ final class PostgresPrimary implements Component {
                     "shared_buffers = 256MB",
                     "max_wal_size = '4GB'",
                     "checkpoint_timeout = '15min'",
-                    "wal_compression = lz4",
+                    "wal_compression = " + pg.walCompression(),
                     "fsync = " + (settings.postgresFsync() ? "on" : "off"),
                     ""), java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException e) {

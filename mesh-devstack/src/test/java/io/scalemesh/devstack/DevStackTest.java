@@ -137,6 +137,21 @@ class DevStackTest {
     }
 
     @Test
+    void postgresIsSizedForTheWritePathsWithTheWalCompressionItsBuildHas() throws Exception {
+        try (Connection primary = connect(settings.postgresPort(0))) {
+            assertEquals("256MB", show(primary, "shared_buffers"));
+            assertEquals("4GB", show(primary, "max_wal_size"));
+            assertEquals(PostgresBinaries.locate(settings).walCompression(), show(primary, "wal_compression"));
+        }
+    }
+
+    private static String show(Connection connection, String setting) throws SQLException {
+        ResultSet row = connection.createStatement().executeQuery("SHOW " + setting);
+        row.next();
+        return row.getString(1);
+    }
+
+    @Test
     void redisRoundTrip() throws Exception {
         String key = "devstack:probe:" + UUID.randomUUID();
         assertEquals("+OK", redis("SET", key, "value-1"));

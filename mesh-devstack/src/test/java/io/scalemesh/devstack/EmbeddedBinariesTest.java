@@ -43,6 +43,9 @@ class EmbeddedBinariesTest {
                 ResultSet version = p.createStatement().executeQuery("SHOW server_version_num");
                 version.next();
                 assertTrue(version.getInt(1) >= 170000, "the embedded build (17), not the machine's");
+                ResultSet compression = p.createStatement().executeQuery("SHOW wal_compression");
+                compression.next();
+                assertEquals("off", compression.getString(1), "the portable build has no lz4, and a server given it would not start");
                 p.createStatement().execute("CREATE TABLE probe (id int PRIMARY KEY); INSERT INTO probe VALUES (7)");
             }
             try (Connection r = connect(pgPort + 1)) {
