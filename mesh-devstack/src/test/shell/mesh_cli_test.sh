@@ -16,16 +16,16 @@ finish() {
 }
 trap finish EXIT
 
-E2E_GATEWAY=28080
+E2E_GATEWAY=3080
 rm -rf .mesh/e2e
 
 # Traces on, to a collector that is not there: the services must start and serve all the same.
-up_out=$(./mesh up --profile e2e --scale profile-service=2 --otlp http://127.0.0.1:39318 2>&1)
+up_out=$(./mesh up --profile e2e --scale profile-service=2 --otlp http://127.0.0.1:14318 2>&1)
 up_rc=$?
 echo "$up_out"
 check "up exits 0" [ "$up_rc" -eq 0 ]
 [ "$up_rc" -eq 0 ] || exit 1
-check "up says where traces go" grep -q "Traces go to http://127.0.0.1:39318" <<<"$up_out"
+check "up says where traces go" grep -q "Traces go to http://127.0.0.1:14318" <<<"$up_out"
 check "up prints the gateway's URL" grep -q "api-gateway .*http://localhost:$E2E_GATEWAY" <<<"$up_out"
 check "up prints an example request" grep -q "curl -s http://localhost:$E2E_GATEWAY" <<<"$up_out"
 
@@ -38,7 +38,7 @@ for name in redis postgres-0 postgres-0-replica postgres-1 postgres-1-replica ka
 done
 check "status sums the whole mesh" grep -Eq '^total +up +[0-9]+$' <<<"$status_out"
 
-for port in 28080 28081 28091 28082 28083 28084 28085; do
+for port in 3080 3081 3091 3082 3083 3084 3085; do
   check "instance on port $port answers ready" \
     bash -c "curl -sf http://127.0.0.1:$port/q/health/ready | grep -q '\"status\": *\"UP\"'"
 done
