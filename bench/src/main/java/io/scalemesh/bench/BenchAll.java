@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.scalemesh.devstack.DevStack;
 import io.scalemesh.devstack.StackSettings;
 
 /**
@@ -46,18 +47,6 @@ public final class BenchAll {
         }
     }
 
-    /** Deletes a stopped bench stack's state (data, logs, keys): the next scenario's stack.up makes it anew. */
-    private static void wipe(Path state) throws java.io.IOException {
-        if (!Files.exists(state)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> paths = Files.walk(state)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
-    }
-
     public static void main(String[] args) throws Exception {
         boolean smoke = List.of(args).contains("--smoke");
         // --report-only: gather today's per-scenario reports again (after re-running one scenario).
@@ -76,7 +65,7 @@ public final class BenchAll {
             System.out.println("[bench] ===== " + scenario.name() + " =====");
             // A fresh bench stack for each scenario: the end-to-end run's consumers once had to work
             // through the ingest run's 750,000 records first, and counted the actions queued behind them as lost.
-            wipe(StackSettings.of(StackSettings.Profile.BENCH).stateDir());
+            DevStack.of(StackSettings.Profile.BENCH).wipe();
             scenario.main().run(smoke ? new String[] {"--smoke"} : new String[0]);
         }
         Path dir = BenchReport.directory();

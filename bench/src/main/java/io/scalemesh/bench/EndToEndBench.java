@@ -88,8 +88,9 @@ public final class EndToEndBench {
             load.run(rate / 2, warm, i -> purchase(gateway, warmTokens.get(i % USERS), i));
         }
         System.out.printf(Locale.ROOT, "[bench] end to end: %.0f actions/s for %d s%n", rate, duration.toSeconds());
-        BenchReport.ran(String.format(Locale.ROOT, "OpenLoad: POST %s/api/v1/actions {\"type\":\"purchase\",...} as %d users, %.0f/s for %d s"
-                + " (after %.0f/s for %d s of warm-up)", gateway, USERS, rate, duration.toSeconds(), rate / 2, warm.toSeconds()));
+        BenchReport.ran(String.format(Locale.ROOT, "OpenLoad: POST %s/api/v1/actions {\"type\":\"purchase\",...} as %d users, %.0f/s for %d s",
+                gateway, USERS, rate, duration.toSeconds())
+                + (warm.isZero() ? "" : String.format(Locale.ROOT, " (after %.0f/s for %d s of warm-up)", rate / 2, warm.toSeconds())));
         OpenLoad.Result sent = load.run(rate, duration, i -> purchase(gateway, tokens.get(i % USERS), i), (index, status, body, at) -> {
             Matcher m = EVENT_ID.matcher(body);
             if (status == 202 && m.find()) {

@@ -127,6 +127,14 @@ public final class DevStack {
         }
     }
 
+    /** Deletes a stopped stack's state (data, logs, keys): the next {@code up} makes it anew. */
+    public void wipe() throws java.io.IOException {
+        if (components.stream().anyMatch(Component::running)) {
+            throw new IllegalStateException("the " + settings.profile().id() + " stack still runs; stop it before wiping its state");
+        }
+        EmbeddedBinaries.deleteRecursively(settings.stateDir());
+    }
+
     /**
      * The settings a service needs to use this stack, as Quarkus configuration keys. The services'
      * application.properties build their per-service URLs from the {@code mesh.*} keys.

@@ -205,6 +205,17 @@ class DevStackTest {
         }
     }
 
+    @Test
+    void wipeDeletesAStoppedStacksStateAndRefusesARunningOne(@TempDir Path otherRoot) throws Exception {
+        StackSettings elsewhere = new StackSettings(StackSettings.Profile.TEST, otherRoot, Map.of());
+        Processes.writePid(elsewhere.stateDir().resolve("kafka/kafka.pid"), 1);
+        new DevStack(elsewhere).wipe();
+        assertFalse(java.nio.file.Files.exists(elsewhere.stateDir()), "state left: " + elsewhere.stateDir());
+
+        assertThrows(IllegalStateException.class, stack::wipe);
+        assertTrue(java.nio.file.Files.isDirectory(settings.stateDir().resolve("kafka")), "the running stack keeps its state");
+    }
+
     private Map<String, Long> pids() {
         return stack.components().stream().collect(Collectors.toMap(Component::name, c -> c.pid().orElse(-1),
                 (a, b) -> a, java.util.TreeMap::new));
