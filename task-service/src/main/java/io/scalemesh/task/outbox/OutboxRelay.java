@@ -23,30 +23,36 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.TracingMetadata;
 import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgConnectOptions;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 /**
- * Publishes the outbox to Kafka: locks a batch of rows ({@code SKIP LOCKED}, so every instance's
- * relay can work at once without sending a row twice at the same time), sends them, waits for the
- * broker's acks, deletes them, commits. A crash between the acks and the commit sends the batch
- * again; consumers deduplicate by event id, so that is harmless. A commit wakes the relays through
- * LISTEN/NOTIFY; a poll every {@code mesh.task.outbox.poll-interval} covers a missed wake-up.
- * While Kafka is down rows wait in the outbox and tasks are still accepted.
+ * Publishes the outbox to Kafka: locks a batch of rows ({@code SKIP LOCKED}, so relays can work at
+ * once without sending a row twice at the same time), sends them, waits for the broker's acks,
+ * deletes them, commits. A crash between the acks and the commit sends the batch again; consumers
+ * deduplicate by event id, so that is harmless. Each instance relays the rows it wrote
+ * ({@code origin}), woken in-process by {@link io.scalemesh.task.store.TaskStore} after the commit,
+ * with no NOTIFY that would wake every instance for every commit. A sweep every {@code mesh.task.outbox.poll-interval} also takes
+ * anyone's rows older than {@code mesh.task.outbox.orphan-after}: those of an instance that died
+ * before relaying them, or that falls behind. While Kafka is down rows wait in the outbox and
+ * tasks are still accepted.
  */
 @ApplicationScoped
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    public static final String CHANNEL = "task_outbox";
+    private static final String COLUMNS = "SELECT id, topic, key, payload, traceparent, dead_letter_reason FROM outbox";
+    /** This instance's rows, oldest first. */
+    private static final String OWN_ROWS = COLUMNS + " WHERE origin = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED";
+    /** Anyone's rows (and those written before rows had an origin) older than $1 seconds. */
+    private static final String ORPHANS = COLUMNS
+            + " WHERE created_at < now() - make_interval(secs => $1) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED";
     private static final TextMapGetter<String> TRACEPARENT = new TextMapGetter<>() {
         @Override
         public Iterable<String> keys(String carrier) {
@@ -79,32 +85,30 @@ public class OutboxRelay {
     @ConfigProperty(name = "mesh.task.outbox.poll-interval", defaultValue = "1s")
     Duration pollInterval;
 
+    @ConfigProperty(name = "mesh.task.outbox.orphan-after", defaultValue = "5s")
+    Duration orphanAfter;
+
     @ConfigProperty(name = "mesh.task.outbox.send-timeout", defaultValue = "10s")
     Duration sendTimeout;
 
-    @ConfigProperty(name = "quarkus.datasource.reactive.url")
-    String url;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
+    /** This instance's name: the origin of the outbox rows it writes. */
+    @ConfigProperty(name = "mesh.instance", defaultValue = "task-service")
+    String origin;
 
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean wokenWhileDraining = new AtomicBoolean();
-    private PgSubscriber subscriber;
+    private final AtomicBoolean sweepDue = new AtomicBoolean(true);
     private long timer = -1;
     private volatile boolean stopped;
     private volatile long lastWarning;
 
     void start(@Observes @Priority(1100) StartupEvent startup) { // after messaging is wired (1000)
-        PgConnectOptions options = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", "")).setUser(user).setPassword(password);
-        subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1_000L);
-        subscriber.channel(CHANNEL).handler(ignored -> drain());
-        subscriber.connect().subscribe().with(ok -> drain(),
-                failure -> LOG.warnf("cannot LISTEN for outbox rows yet (%s); polling meanwhile", failure.getMessage()));
-        timer = vertx.setPeriodic(pollInterval.toMillis(), ignored -> drain());
+        // The first round sweeps too: what this instance or a dead one left before a restart.
+        drain();
+        timer = vertx.setPeriodic(pollInterval.toMillis(), ignored -> {
+            sweepDue.set(true);
+            drain();
+        });
     }
 
     void stop(@Observes ShutdownEvent shutdown) {
@@ -112,12 +116,13 @@ public class OutboxRelay {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-        if (subscriber != null) {
-            subscriber.closeAndAwait();
-        }
     }
 
-    /** Relays until the outbox is empty; a wake-up during a drain makes it go round once more. */
+    /**
+     * Relays this instance's rows until none are left, then (when the timer asked for it) sweeps
+     * orphans until none are left; a wake-up during a round makes it go round once more.
+     * {@link io.scalemesh.task.store.TaskStore} calls it after each commit that wrote outbox rows.
+     */
     public void drain() {
         if (stopped) {
             return;
@@ -127,9 +132,17 @@ public class OutboxRelay {
             return;
         }
         wokenWhileDraining.set(false);
-        relayBatch().subscribe().with(sent -> {
+        // A full batch of its own goes round again before any sweep; a full sweep asks for another.
+        Uni<Integer> round = relayBatch(OWN_ROWS, origin).chain(own -> own == batchSize || !sweepDue.getAndSet(false)
+                ? Uni.createFrom().item(own)
+                : relayBatch(ORPHANS, orphanAfter.toMillis() / 1000.0).invoke(swept -> {
+                    if (swept == batchSize) {
+                        sweepDue.set(true);
+                    }
+                }).replaceWith(own));
+        round.subscribe().with(sent -> {
             draining.set(false);
-            if (sent == batchSize || wokenWhileDraining.getAndSet(false)) {
+            if (sent == batchSize || sweepDue.get() || wokenWhileDraining.getAndSet(false)) {
                 drain();
             }
         }, failure -> {
@@ -142,10 +155,10 @@ public class OutboxRelay {
         });
     }
 
-    private Uni<Integer> relayBatch() {
+    private Uni<Integer> relayBatch(String select, Object selector) {
         return pool.withTransaction(tx -> tx
-                .preparedQuery("SELECT id, topic, key, payload, traceparent, dead_letter_reason FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED")
-                .execute(Tuple.of(batchSize))
+                .preparedQuery(select)
+                .execute(Tuple.of(selector, batchSize))
                 .chain(rows -> {
                     if (rows.size() == 0) {
                         return Uni.createFrom().item(0);

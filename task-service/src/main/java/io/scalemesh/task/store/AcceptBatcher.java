@@ -15,9 +15,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
- * Group commit for accepts. A commit costs a WAL flush and, through the outbox trigger, a NOTIFY,
- * which PostgreSQL serialises across sessions; one commit per accepted task caps the accept rate
- * far below what the database can insert. So accepts queue here and go to the store together:
+ * Group commit for accepts. Every commit waits for its WAL flush; one commit per accepted task
+ * caps the accept rate far below what the database can insert. So accepts queue here and go to the store together:
  * while {@code max-in-flight} batch statements are running, new accepts wait and leave as one
  * batch (up to {@code max-batch}) when a statement returns. Nothing waits on a timer: a lone
  * accept goes out at once, and batches grow only with load ("smart batching").

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -15,6 +17,7 @@ import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.Topics;
 import io.scalemesh.task.Task;
 import io.scalemesh.task.TaskStatus;
+import io.scalemesh.task.outbox.OutboxRelay;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -25,7 +28,8 @@ import jakarta.inject.Inject;
 /**
  * The tasks table and its outbox. Every change that must be announced writes its event into the
  * outbox in the same statement, so a task is never stored without being enqueued, nor finished
- * without {@code task.completed}, and never the other way round.
+ * without {@code task.completed}, and never the other way round. The rows carry this instance's
+ * name ({@code origin}), and each commit that wrote some wakes this instance's {@link OutboxRelay}.
  */
 @ApplicationScoped
 public class TaskStore {
@@ -36,6 +40,12 @@ public class TaskStore {
 
     @Inject
     Pool pool;
+
+    @Inject
+    OutboxRelay relay;
+
+    @ConfigProperty(name = "mesh.instance", defaultValue = "task-service")
+    String origin;
 
     /** A task to accept, with its {@code task.requested} event. */
     public record NewRow(String id, String owner, String type, String input, String idempotencyKey, String requestHash,
@@ -48,7 +58,7 @@ public class TaskStore {
 
     /**
      * Stores QUEUED tasks and their {@code task.requested} events in one statement, so one commit
-     * (one WAL flush, one NOTIFY) covers the whole batch. A row whose idempotency key this owner
+     * (one WAL flush) covers the whole batch. A row whose idempotency key this owner
      * already used stores nothing and answers the earlier task. Answers in the rows' order.
      */
     public Uni<List<Accepted>> acceptAll(List<NewRow> batch) {
@@ -73,12 +83,17 @@ public class TaskStore {
                         + " SELECT id, owner, type, input::jsonb, 'QUEUED', idempotency_key, request_hash FROM i ORDER BY ord"
                         + " ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
                         + " RETURNING id, created_at),"
-                        + " o AS (INSERT INTO outbox (topic, key, payload, traceparent)"
-                        + " SELECT $9, i.owner, i.payload, i.traceparent FROM t JOIN i USING (id) ORDER BY i.ord)"
+                        + " o AS (INSERT INTO outbox (topic, key, payload, traceparent, origin)"
+                        + " SELECT $9, i.owner, i.payload, i.traceparent, $10 FROM t JOIN i USING (id) ORDER BY i.ord)"
                         + " SELECT id, created_at FROM t")
                 .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(columns[0]).addArrayOfString(columns[1])
                         .addArrayOfString(columns[2]).addArrayOfString(columns[3]).addArrayOfString(columns[4])
-                        .addArrayOfString(columns[5]).addArrayOfString(columns[6]).addValue(Topics.TASK_REQUESTED))
+                        .addArrayOfString(columns[5]).addArrayOfString(columns[6]).addValue(Topics.TASK_REQUESTED).addValue(origin))
+                .invoke(rows -> {
+                    if (rows.size() > 0) {
+                        relay.drain();
+                    }
+                })
                 .chain(rows -> {
                     Map<UUID, Instant> stored = new java.util.HashMap<>();
                     rows.forEach(row -> stored.put(row.getUUID("id"), instant(row, "created_at")));
@@ -189,16 +204,21 @@ public class TaskStore {
                         + " AS f (id, status, result, error, owner, completed, traceparent, request, dead_letter_reason, ord)),"
                         + " done AS (UPDATE tasks t SET status = f.status, result = f.result::jsonb, error = f.error, finished_at = now()"
                         + " FROM f WHERE t.id = f.id AND t.status = 'RUNNING' RETURNING t.id),"
-                        + " events AS (INSERT INTO outbox (topic, key, payload, traceparent)"
-                        + " SELECT $10, f.owner, f.completed, f.traceparent FROM done JOIN f USING (id) ORDER BY f.ord),"
-                        + " dead AS (INSERT INTO outbox (topic, key, payload, traceparent, dead_letter_reason)"
-                        + " SELECT $11, f.owner, f.request, f.traceparent, f.dead_letter_reason FROM done JOIN f USING (id)"
+                        + " events AS (INSERT INTO outbox (topic, key, payload, traceparent, origin)"
+                        + " SELECT $10, f.owner, f.completed, f.traceparent, $12 FROM done JOIN f USING (id) ORDER BY f.ord),"
+                        + " dead AS (INSERT INTO outbox (topic, key, payload, traceparent, dead_letter_reason, origin)"
+                        + " SELECT $11, f.owner, f.request, f.traceparent, f.dead_letter_reason, $12 FROM done JOIN f USING (id)"
                         + " WHERE f.request IS NOT NULL ORDER BY f.ord)"
                         + " SELECT id FROM done")
                 .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(columns[0]).addArrayOfString(columns[1])
                         .addArrayOfString(columns[2]).addArrayOfString(columns[3]).addArrayOfString(columns[4])
                         .addArrayOfString(columns[5]).addArrayOfString(columns[6]).addArrayOfString(columns[7])
-                        .addValue(Topics.TASK_COMPLETED).addValue(Topics.dlq(Topics.TASK_REQUESTED)))
+                        .addValue(Topics.TASK_COMPLETED).addValue(Topics.dlq(Topics.TASK_REQUESTED)).addValue(origin))
+                .invoke(rows -> {
+                    if (rows.size() > 0) {
+                        relay.drain();
+                    }
+                })
                 .map(rows -> {
                     java.util.Set<String> finished = new java.util.HashSet<>();
                     rows.forEach(row -> finished.add(row.getUUID("id").toString()));
@@ -211,10 +231,11 @@ public class TaskStore {
         String[] keys = keyPayloadReason.stream().map(r -> r[0]).toArray(String[]::new);
         String[] payloads = keyPayloadReason.stream().map(r -> r[1]).toArray(String[]::new);
         String[] reasons = keyPayloadReason.stream().map(r -> r[2]).toArray(String[]::new);
-        return pool.preparedQuery("INSERT INTO outbox (topic, key, payload, dead_letter_reason)"
-                        + " SELECT $1, coalesce(k, ''), p, r FROM unnest($2::text[], $3::text[], $4::text[]) AS d (k, p, r)")
+        return pool.preparedQuery("INSERT INTO outbox (topic, key, payload, dead_letter_reason, origin)"
+                        + " SELECT $1, coalesce(k, ''), p, r, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS d (k, p, r)")
                 .execute(Tuple.tuple().addValue(Topics.dlq(Topics.TASK_REQUESTED)).addArrayOfString(keys).addArrayOfString(payloads)
-                        .addArrayOfString(reasons))
+                        .addArrayOfString(reasons).addValue(origin))
+                .invoke(relay::drain)
                 .replaceWithVoid();
     }
 
