@@ -35,7 +35,7 @@ import jakarta.inject.Inject;
 public class TaskStore {
 
     /** Without input: status answers stay small even for a task of 100,000 numbers. */
-    private static final String COLUMNS = "id, owner, type, NULL::jsonb AS input, status, result, error, attempts, worker,"
+    private static final String COLUMNS = "id, owner, type, NULL::text AS input, status, result, error, attempts, worker,"
             + " created_at, started_at, finished_at";
 
     @Inject
@@ -80,7 +80,7 @@ public class TaskStore {
                         + " $6::text[], $7::text[], $8::text[]) WITH ORDINALITY"
                         + " AS i (id, owner, type, input, idempotency_key, request_hash, payload, traceparent, ord)),"
                         + " t AS (INSERT INTO tasks (id, owner, type, input, status, idempotency_key, request_hash)"
-                        + " SELECT id, owner, type, input::jsonb, 'QUEUED', idempotency_key, request_hash FROM i ORDER BY ord"
+                        + " SELECT id, owner, type, input::json, 'QUEUED', idempotency_key, request_hash FROM i ORDER BY ord"
                         + " ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
                         + " RETURNING id, created_at),"
                         + " o AS (INSERT INTO outbox (topic, key, payload, traceparent, origin)"
@@ -150,7 +150,7 @@ public class TaskStore {
     public Uni<List<Task>> claimAll(List<String> ids, String worker) {
         return pool.preparedQuery("UPDATE tasks SET status = 'RUNNING', attempts = attempts + 1, worker = $2,"
                         + " started_at = coalesce(started_at, now()) WHERE id = ANY($1) AND status IN ('QUEUED', 'RUNNING')"
-                        + " RETURNING id, owner, type, input, status, result, error, attempts, worker, created_at, started_at, finished_at")
+                        + " RETURNING id, owner, type, input::text AS input, status, result, error, attempts, worker, created_at, started_at, finished_at")
                 .execute(Tuple.of(ids.stream().map(UUID::fromString).toArray(UUID[]::new), worker))
                 .map(rows -> {
                     List<Task> tasks = new ArrayList<>(rows.size());
@@ -258,10 +258,19 @@ public class TaskStore {
     }
 
     private static Task task(Row row) {
-        return new Task(row.getUUID("id").toString(), row.getString("owner"), row.getString("type"), json(row.getValue("input")),
+        return new Task(row.getUUID("id").toString(), row.getString("owner"), row.getString("type"), input(row.getString("input")),
                 TaskStatus.valueOf(row.getString("status")), json(row.getValue("result")), row.getString("error"),
                 row.getInteger("attempts"), row.getString("worker"), instant(row, "created_at"), instant(row, "started_at"),
                 instant(row, "finished_at"));
+    }
+
+    /** The input as stored: the client's own JSON text, parsed once (no Vert.x tree in between). */
+    private static JsonNode input(String text) {
+        try {
+            return text == null ? null : EventCodec.json().readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable input in the tasks table", e);
+        }
     }
 
     private static JsonNode json(Object value) {
