@@ -16,10 +16,10 @@ import jakarta.inject.Inject;
 
 /**
  * Group commit for accepts. Every commit waits for its WAL flush; one commit per accepted task
- * caps the accept rate far below what the database can insert. So accepts queue here and go to the store together:
- * while {@code max-in-flight} batch statements are running, new accepts wait and leave as one
- * batch (up to {@code max-batch}) when a statement returns. Nothing waits on a timer: a lone
- * accept goes out at once, and batches grow only with load ("smart batching").
+ * caps the accept rate far below what the database can insert. So accepts queue here and go to
+ * the store together: while {@code max-in-flight} batch statements are running, new accepts wait
+ * and leave as one batch (up to {@code max-batch}) when a statement returns. Nothing waits on a
+ * timer: a lone accept goes out at once, and batches grow only with load ("smart batching").
  *
  * <p>Admission control: beyond {@code max-pending} waiting accepts the request is refused at once
  * ({@link Saturated}, a 503) instead of queueing without bound while the database falls behind.
