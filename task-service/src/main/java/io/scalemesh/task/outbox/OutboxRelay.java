@@ -38,10 +38,10 @@ import jakarta.inject.Inject;
  * deletes them, commits. A crash between the acks and the commit sends the batch again; consumers
  * deduplicate by event id, so that is harmless. Each instance relays the rows it wrote
  * ({@code origin}), woken in-process by {@link io.scalemesh.task.store.TaskStore} after the commit,
- * with no NOTIFY that would wake every instance for every commit. A sweep every {@code mesh.task.outbox.poll-interval} also takes
- * anyone's rows older than {@code mesh.task.outbox.orphan-after}: those of an instance that died
- * before relaying them, or that falls behind. While Kafka is down rows wait in the outbox and
- * tasks are still accepted.
+ * with no NOTIFY that would wake every instance for every commit. A sweep every
+ * {@code mesh.task.outbox.poll-interval} also takes anyone's rows older than
+ * {@code mesh.task.outbox.orphan-after}: those of an instance that died before relaying them, or
+ * that falls behind. While Kafka is down rows wait in the outbox and tasks are still accepted.
  */
 @ApplicationScoped
 public class OutboxRelay {
