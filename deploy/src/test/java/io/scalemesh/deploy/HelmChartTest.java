@@ -236,6 +236,7 @@ class HelmChartTest {
         for (ObjectNode cluster : Chart.ofKind(manifests, "Cluster")) {
             assertEquals("2GB", cluster.at("/spec/postgresql/parameters/max_wal_size").asText(), cluster.toString());
             assertEquals("lz4", cluster.at("/spec/postgresql/parameters/wal_compression").asText(), cluster.toString());
+            assertEquals("10s", cluster.at("/spec/postgresql/parameters/autovacuum_naptime").asText(), cluster.toString());
         }
         assertEquals(8, Chart.ofKind(manifests, "KafkaTopic").size(), "four topics and their DLQs");
 

@@ -98,6 +98,9 @@ final class PostgresPrimary implements Component {
                     "max_wal_size = '4GB'",
                     "checkpoint_timeout = '15min'",
                     "wal_compression = " + pg.walCompression(),
+                    // Queue tables (the task outbox, inboxes) churn thousands of rows a second: the
+                    // default 1 min between autovacuum visits let the outbox bloat to 375 MB.
+                    "autovacuum_naptime = '10s'",
                     "fsync = " + (settings.postgresFsync() ? "on" : "off"),
                     ""), java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException e) {

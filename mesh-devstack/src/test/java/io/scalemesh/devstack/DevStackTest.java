@@ -141,6 +141,7 @@ class DevStackTest {
         try (Connection primary = connect(settings.postgresPort(0))) {
             assertEquals("256MB", show(primary, "shared_buffers"));
             assertEquals("4GB", show(primary, "max_wal_size"));
+            assertEquals("10s", show(primary, "autovacuum_naptime"));
             assertEquals(PostgresBinaries.locate(settings).walCompression(), show(primary, "wal_compression"));
         }
     }

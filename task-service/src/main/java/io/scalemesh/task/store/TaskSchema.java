@@ -24,7 +24,8 @@ public class TaskSchema {
                         SchemaMigrator.Migration.resource("task", 2, "dead letters through the outbox", "db/task/V2__outbox_dead_letters.sql"),
                         SchemaMigrator.Migration.resource("task", 3, "queue depth kept by triggers", "db/task/V3__queue_depth_counter.sql"),
                         SchemaMigrator.Migration.resource("task", 4, "outbox rows relayed by their writer", "db/task/V4__outbox_relayed_by_its_writer.sql"),
-                        SchemaMigrator.Migration.resource("task", 5, "input kept as the text sent", "db/task/V5__input_as_json_text.sql")))
+                        SchemaMigrator.Migration.resource("task", 5, "input kept as the text sent", "db/task/V5__input_as_json_text.sql"),
+                        SchemaMigrator.Migration.resource("task", 6, "outbox vacuumed as a queue", "db/task/V6__outbox_vacuumed_as_a_queue.sql")))
                 .await().atMost(Duration.ofSeconds(60));
         LOG.infof("task schema up to date (%d migrations applied now)", applied);
     }
