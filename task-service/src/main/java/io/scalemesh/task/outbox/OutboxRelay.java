@@ -102,6 +102,11 @@ public class OutboxRelay {
     private volatile boolean stopped;
     private volatile long lastWarning;
 
+    /** The name this instance's outbox rows carry. */
+    public String origin() {
+        return origin;
+    }
+
     void start(@Observes @Priority(1100) StartupEvent startup) { // after messaging is wired (1000)
         // The first round sweeps too: what this instance or a dead one left before a restart.
         drain();

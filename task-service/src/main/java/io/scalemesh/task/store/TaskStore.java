@@ -8,8 +8,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -43,9 +41,6 @@ public class TaskStore {
 
     @Inject
     OutboxRelay relay;
-
-    @ConfigProperty(name = "mesh.instance", defaultValue = "task-service")
-    String origin;
 
     /** A task to accept, with its {@code task.requested} event. */
     public record NewRow(String id, String owner, String type, String input, String idempotencyKey, String requestHash,
@@ -88,12 +83,8 @@ public class TaskStore {
                         + " SELECT id, created_at FROM t")
                 .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(columns[0]).addArrayOfString(columns[1])
                         .addArrayOfString(columns[2]).addArrayOfString(columns[3]).addArrayOfString(columns[4])
-                        .addArrayOfString(columns[5]).addArrayOfString(columns[6]).addValue(Topics.TASK_REQUESTED).addValue(origin))
-                .invoke(rows -> {
-                    if (rows.size() > 0) {
-                        relay.drain();
-                    }
-                })
+                        .addArrayOfString(columns[5]).addArrayOfString(columns[6]).addValue(Topics.TASK_REQUESTED).addValue(relay.origin()))
+                .invoke(rows -> wakeRelay(rows.size()))
                 .chain(rows -> {
                     Map<UUID, Instant> stored = new java.util.HashMap<>();
                     rows.forEach(row -> stored.put(row.getUUID("id"), instant(row, "created_at")));
@@ -213,12 +204,8 @@ public class TaskStore {
                 .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(columns[0]).addArrayOfString(columns[1])
                         .addArrayOfString(columns[2]).addArrayOfString(columns[3]).addArrayOfString(columns[4])
                         .addArrayOfString(columns[5]).addArrayOfString(columns[6]).addArrayOfString(columns[7])
-                        .addValue(Topics.TASK_COMPLETED).addValue(Topics.dlq(Topics.TASK_REQUESTED)).addValue(origin))
-                .invoke(rows -> {
-                    if (rows.size() > 0) {
-                        relay.drain();
-                    }
-                })
+                        .addValue(Topics.TASK_COMPLETED).addValue(Topics.dlq(Topics.TASK_REQUESTED)).addValue(relay.origin()))
+                .invoke(rows -> wakeRelay(rows.size()))
                 .map(rows -> {
                     java.util.Set<String> finished = new java.util.HashSet<>();
                     rows.forEach(row -> finished.add(row.getUUID("id").toString()));
@@ -234,8 +221,8 @@ public class TaskStore {
         return pool.preparedQuery("INSERT INTO outbox (topic, key, payload, dead_letter_reason, origin)"
                         + " SELECT $1, coalesce(k, ''), p, r, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS d (k, p, r)")
                 .execute(Tuple.tuple().addValue(Topics.dlq(Topics.TASK_REQUESTED)).addArrayOfString(keys).addArrayOfString(payloads)
-                        .addArrayOfString(reasons).addValue(origin))
-                .invoke(relay::drain)
+                        .addArrayOfString(reasons).addValue(relay.origin()))
+                .invoke(() -> wakeRelay(keys.length))
                 .replaceWithVoid();
     }
 
@@ -262,6 +249,13 @@ public class TaskStore {
                 TaskStatus.valueOf(row.getString("status")), json(row.getValue("result")), row.getString("error"),
                 row.getInteger("attempts"), row.getString("worker"), instant(row, "created_at"), instant(row, "started_at"),
                 instant(row, "finished_at"));
+    }
+
+    /** Wakes this instance's relay once a statement has committed outbox rows. */
+    private void wakeRelay(int rowsWritten) {
+        if (rowsWritten > 0) {
+            relay.drain();
+        }
     }
 
     /** The input as stored: the client's own JSON text, parsed once (no Vert.x tree in between). */

@@ -1,5 +1,6 @@
 package io.scalemesh.task.outbox;
 
+import static io.scalemesh.task.Tasks.as;
 import static io.scalemesh.task.Tasks.awaitStatus;
 import static io.scalemesh.task.Tasks.submit;
 import static org.hamcrest.Matchers.equalTo;
@@ -74,7 +75,7 @@ class OutboxRelayTest {
                     submit(user, "{\"type\": \"sum\", \"input\": {\"numbers\": [5, 6]}}"));
             assertEquals(3, outboxRows("key = $1 AND topic = $2", user, Topics.TASK_REQUESTED), "each accepted task waits in the outbox");
             for (String id : ids) {
-                io.scalemesh.task.Tasks.as(user).get("/api/v1/tasks/" + id).then().statusCode(200).body("status", equalTo("QUEUED"));
+                as(user).get("/api/v1/tasks/" + id).then().statusCode(200).body("status", equalTo("QUEUED"));
             }
         } finally {
             TestStack.ensureRunning("kafka");
