@@ -141,7 +141,9 @@ class DevStackTest {
         try (Connection primary = connect(settings.postgresPort(0))) {
             assertEquals("256MB", show(primary, "shared_buffers"));
             assertEquals("4GB", show(primary, "max_wal_size"));
+            assertEquals("15min", show(primary, "checkpoint_timeout"));
             assertEquals("10s", show(primary, "autovacuum_naptime"));
+            assertEquals("off", show(primary, "wal_init_zero"));
             assertEquals(PostgresBinaries.locate(settings).walCompression(), show(primary, "wal_compression"));
         }
     }
