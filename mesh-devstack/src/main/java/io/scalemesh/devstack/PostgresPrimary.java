@@ -101,8 +101,8 @@ final class PostgresPrimary implements Component {
                     // A new cluster has no old WAL segments to recycle until its first checkpoint
                     // (minutes away with 4 GB), so it creates one every 16 MB of WAL, and zero-filled
                     // it while holding WALWriteLock: every commit stalled 30-60 ms about once a second
-                    // at 10,000 task accepts/s (wait event WALInitWrite), and the replicas wrote every
-                    // segment twice too. Created sparse, ext4 allocates the blocks as WAL is written.
+                    // at 10,000 task accepts/s (wait event WALInitWrite), and the replicas zero-filled
+                    // every segment too. Created sparse, ext4 allocates the blocks as WAL is written.
                     "wal_init_zero = off",
                     // Queue tables (the task outbox, inboxes) churn thousands of rows a second: the
                     // default 1 min between autovacuum visits let the outbox bloat to 375 MB.
