@@ -245,7 +245,7 @@ public class TaskStore {
     }
 
     private static Task task(Row row) {
-        return new Task(row.getUUID("id").toString(), row.getString("owner"), row.getString("type"), input(row.getString("input")),
+        return new Task(row.getUUID("id").toString(), row.getString("owner"), row.getString("type"), parse(row.getString("input")),
                 TaskStatus.valueOf(row.getString("status")), json(row.getValue("result")), row.getString("error"),
                 row.getInteger("attempts"), row.getString("worker"), instant(row, "created_at"), instant(row, "started_at"),
                 instant(row, "finished_at"));
@@ -258,12 +258,12 @@ public class TaskStore {
         }
     }
 
-    /** The input as stored: the client's own JSON text, parsed once (no Vert.x tree in between). */
-    private static JsonNode input(String text) {
+    /** JSON text from the tasks table (the input is stored as the client's text: parsed once here). */
+    private static JsonNode parse(String text) {
         try {
             return text == null ? null : EventCodec.json().readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("unreadable input in the tasks table", e);
+            throw new IllegalStateException("unreadable JSON in the tasks table", e);
         }
     }
 
@@ -271,14 +271,9 @@ public class TaskStore {
         if (value == null) {
             return null;
         }
-        try {
-            // jsonb arrives as a Vert.x JsonObject/JsonArray (or a scalar); its encoding is JSON.
-            String text = value instanceof io.vertx.core.json.JsonObject o ? o.encode()
-                    : value instanceof io.vertx.core.json.JsonArray a ? a.encode() : io.vertx.core.json.Json.encode(value);
-            return EventCodec.json().readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("unreadable JSON in the tasks table", e);
-        }
+        // jsonb arrives as a Vert.x JsonObject/JsonArray (or a scalar); its encoding is JSON.
+        return parse(value instanceof io.vertx.core.json.JsonObject o ? o.encode()
+                : value instanceof io.vertx.core.json.JsonArray a ? a.encode() : io.vertx.core.json.Json.encode(value));
     }
 
     private static Instant instant(Row row, String column) {
