@@ -35,7 +35,15 @@ public final class KafkaProbe implements AutoCloseable {
     private static org.apache.kafka.clients.producer.KafkaProducer<String, String> producer;
 
     /** Sends one record to the shared test stack and waits for the broker's ack (acks=all). */
-    public static synchronized void send(String topic, String key, String value) {
+    public static void send(String topic, String key, String value) {
+        sendTogether(topic, key, List.of(value));
+    }
+
+    /**
+     * Sends records of one key back to back and waits for all their acks: they go out as one
+     * produce batch, so a consumer's poll gets them together.
+     */
+    public static synchronized void sendTogether(String topic, String key, List<String> values) {
         if (producer == null) {
             Properties config = new Properties();
             config.put("bootstrap.servers", TestStack.shared().settings().kafkaBootstrap());
@@ -44,8 +52,13 @@ public final class KafkaProbe implements AutoCloseable {
             producer = new org.apache.kafka.clients.producer.KafkaProducer<>(config,
                     new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer());
         }
+        List<java.util.concurrent.Future<?>> acks = values.stream()
+                .<java.util.concurrent.Future<?>>map(v -> producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, key, v)))
+                .toList();
         try {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, key, value)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            for (java.util.concurrent.Future<?> ack : acks) {
+                ack.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
         } catch (Exception e) {
             throw new IllegalStateException("could not send to " + topic, e);
         }

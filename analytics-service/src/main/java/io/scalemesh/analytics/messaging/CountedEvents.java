@@ -3,7 +3,10 @@ package io.scalemesh.analytics.messaging;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
 
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
@@ -14,6 +17,7 @@ import io.scalemesh.events.Topics;
 import io.scalemesh.events.consumer.EventConsumer;
 import io.scalemesh.events.consumer.RedisInbox;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordBatchMetadata;
 import io.vertx.mutiny.redis.client.RedisAPI;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -21,7 +25,7 @@ import jakarta.inject.Inject;
 /**
  * Counts every event by kind per minute, per hour and per user, and its user in the hour's
  * HyperLogLog. The Redis inbox applies all of it and the event's dedup marker in one atomic
- * script, so a redelivered event counts nothing twice.
+ * script, a poll's batch per call, so a redelivered event counts nothing twice.
  */
 @ApplicationScoped
 public class CountedEvents {
@@ -44,28 +48,32 @@ public class CountedEvents {
     }
 
     @Incoming("user-actions")
-    public Uni<Void> onUserAction(String payload) {
-        return consumer.handle("analytics", Topics.USER_ACTIONS, payload,
-                event -> count(actions, event, "action." + EventCodec.userAction(event).action()));
+    public Uni<Void> onUserActions(ConsumerRecords<String, String> records, IncomingKafkaRecordBatchMetadata<String, String> batch) {
+        return consumer.handleBatch("analytics", Topics.USER_ACTIONS, batch,
+                counted(actions, event -> "action." + EventCodec.userAction(event).action()));
     }
 
     @Incoming("task-completed")
-    public Uni<Void> onTaskCompleted(String payload) {
-        return consumer.handle("analytics", Topics.TASK_COMPLETED, payload,
-                event -> count(tasks, event, "task." + EventCodec.taskCompleted(event).status().toLowerCase(Locale.ROOT)));
+    public Uni<Void> onTasksCompleted(ConsumerRecords<String, String> records, IncomingKafkaRecordBatchMetadata<String, String> batch) {
+        return consumer.handleBatch("analytics", Topics.TASK_COMPLETED, batch,
+                counted(tasks, event -> "task." + EventCodec.taskCompleted(event).status().toLowerCase(Locale.ROOT)));
     }
 
     @Incoming("profile-changed")
-    public Uni<Void> onProfileChanged(String payload) {
-        return consumer.handle("analytics", Topics.PROFILE_CHANGED, payload,
-                event -> count(profiles, event, "profile." + EventCodec.profileChanged(event).change().toLowerCase(Locale.ROOT)));
+    public Uni<Void> onProfilesChanged(ConsumerRecords<String, String> records, IncomingKafkaRecordBatchMetadata<String, String> batch) {
+        return consumer.handleBatch("analytics", Topics.PROFILE_CHANGED, batch,
+                counted(profiles, event -> "profile." + EventCodec.profileChanged(event).change().toLowerCase(Locale.ROOT)));
     }
 
-    private Uni<Boolean> count(RedisInbox inbox, EventEnvelope event, String kind) {
-        return inbox.once(event.id(), List.of(
-                RedisInbox.Op.hincrBy(Buckets.minute(event.time()), kind, 1, retention),
-                RedisInbox.Op.hincrBy(Buckets.hour(event.time()), kind, 1, retention),
-                RedisInbox.Op.hincrBy(Buckets.user(event.subject()), kind, 1, retention),
-                RedisInbox.Op.pfAdd(Buckets.uniqueUsers(event.time()), event.subject(), retention)));
+    /** Each event counted under its kind; a batch is one script call. */
+    private EventConsumer.BatchEffect<RedisInbox.Effect> counted(RedisInbox inbox, Function<EventEnvelope, String> kindOf) {
+        return EventConsumer.BatchEffect.of(event -> {
+            String kind = kindOf.apply(event);
+            return Optional.of(new RedisInbox.Effect(event.id(), List.of(
+                    RedisInbox.Op.hincrBy(Buckets.minute(event.time()), kind, 1, retention),
+                    RedisInbox.Op.hincrBy(Buckets.hour(event.time()), kind, 1, retention),
+                    RedisInbox.Op.hincrBy(Buckets.user(event.subject()), kind, 1, retention),
+                    RedisInbox.Op.pfAdd(Buckets.uniqueUsers(event.time()), event.subject(), retention))));
+        }, inbox::onceEach);
     }
 }

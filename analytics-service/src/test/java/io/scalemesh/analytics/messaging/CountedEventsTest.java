@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.hasSize;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -77,6 +79,35 @@ class CountedEventsTest {
         given().header("X-Mesh-User", alice).get("/api/v1/analytics/users/" + alice).then().statusCode(200)
                 .body("counts.'action.purchase'", equalTo(1));
         given().header("X-Mesh-User", "mallory").get("/api/v1/analytics/users/" + alice).then().statusCode(403);
+    }
+
+    @Test
+    void aBatchWithRepeatsCountsEachEventOnce() {
+        String dave = "dave-" + UUID.randomUUID();
+        String erin = "erin-" + UUID.randomUUID();
+        List<String> daves = new ArrayList<>();
+        List<String> erins = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String encoded = EventCodec.encode(action(dave, i % 3 == 0 ? "view" : "purchase", i));
+            daves.add(encoded);
+            if (i % 4 == 0) {
+                daves.add(encoded); // redelivered within the same poll
+            }
+            erins.add(EventCodec.encode(action(erin, "purchase", 30 + i % 5)));
+        }
+        // One produce batch per user: the consumer's script call sums many updates of the same keys.
+        KafkaProbe.sendTogether(Topics.USER_ACTIONS, dave, daves);
+        KafkaProbe.sendTogether(Topics.USER_ACTIONS, erin, erins);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                admin().get(summaryOfTheHour()).then().statusCode(200).body("totalEvents", equalTo(60)));
+        admin().get(summaryOfTheHour()).then()
+                .body("totals.'action.purchase'", equalTo(20 + 30))
+                .body("totals.'action.view'", equalTo(10))
+                .body("uniqueUsers", equalTo(2))
+                .body("series", hasSize(35))
+                .body("series[30].counts.'action.purchase'", equalTo(6));
+        admin().get("/api/v1/analytics/users/" + dave).then().statusCode(200)
+                .body("counts.'action.purchase'", equalTo(20)).body("counts.'action.view'", equalTo(10));
     }
 
     @Test

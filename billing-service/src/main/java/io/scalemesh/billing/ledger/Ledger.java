@@ -1,13 +1,15 @@
 package io.scalemesh.billing.ledger;
 
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
+import io.scalemesh.events.consumer.PgInbox;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -22,14 +24,38 @@ public class Ledger {
     @Inject
     Pool pool;
 
-    /** Inside the inbox's transaction: the charge commits with the event's inbox row or not at all. */
-    public Uni<Void> charge(SqlConnection tx, LedgerLine line) {
-        return tx.preparedQuery("INSERT INTO ledger (event_id, user_id, kind, amount_minor, currency, period, occurred_at)"
-                        + " VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .execute(Tuple.tuple(List.of(line.eventId(), line.userId(), line.kind(), line.amountMinor(), line.currency(),
-                        line.period(), line.occurredAt().atOffset(ZoneOffset.UTC))))
-                .replaceWithVoid();
+    /**
+     * Charges the lines of events not seen before, in the inbox's one statement; answers the ids of
+     * the events charged now. The unique event_id keeps an event from being charged twice even after
+     * the inbox forgot its id.
+     */
+    public Uni<Set<String>> chargeOnce(PgInbox inbox, List<LedgerLine> batch) {
+        int n = batch.size();
+        String[] events = new String[n];
+        String[] users = new String[n];
+        String[] kinds = new String[n];
+        Long[] amounts = new Long[n];
+        String[] currencies = new String[n];
+        String[] periods = new String[n];
+        OffsetDateTime[] occurred = new OffsetDateTime[n];
+        for (int i = 0; i < n; i++) {
+            LedgerLine line = batch.get(i);
+            events[i] = line.eventId();
+            users[i] = line.userId();
+            kinds[i] = line.kind();
+            amounts[i] = line.amountMinor();
+            currencies[i] = line.currency();
+            periods[i] = line.period();
+            occurred[i] = line.occurredAt().atOffset(ZoneOffset.UTC);
+        }
+        return inbox.onceEach(List.of(events), CHARGE_ONCE, List.of(events, users, kinds, amounts, currencies, periods, occurred));
     }
+
+    private static final String CHARGE_ONCE = ", charged AS (INSERT INTO ledger (event_id, user_id, kind, amount_minor, currency, period, occurred_at)"
+            + " SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::timestamptz[])"
+            + " AS l (event_id, user_id, kind, amount_minor, currency, period, occurred_at)"
+            + " WHERE event_id IN (SELECT event_id FROM fresh) ON CONFLICT (event_id) DO NOTHING RETURNING event_id)"
+            + " SELECT event_id FROM charged";
 
     public Uni<List<LedgerLine>> lines(String userId, String period) {
         return pool.preparedQuery("SELECT event_id, user_id, kind, amount_minor, currency, period, occurred_at FROM ledger"

@@ -3,7 +3,9 @@ package io.scalemesh.billing.messaging;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
+import java.util.function.Function;
 
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +19,7 @@ import io.scalemesh.events.Topics;
 import io.scalemesh.events.consumer.EventConsumer;
 import io.scalemesh.events.consumer.PgInbox;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordBatchMetadata;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -43,33 +46,33 @@ public class BillableEvents {
     }
 
     @Incoming("user-actions")
-    public Uni<Void> onUserAction(String payload) {
-        return consumer.handle("billing", Topics.USER_ACTIONS, payload, event -> {
-            EventData.UserAction action = EventCodec.userAction(event);
-            return charge(event, "action." + action.action());
-        });
+    public Uni<Void> onUserActions(ConsumerRecords<String, String> records, IncomingKafkaRecordBatchMetadata<String, String> batch) {
+        return consumer.handleBatch("billing", Topics.USER_ACTIONS, batch, charges(event -> charge(event, "action." + EventCodec.userAction(event).action())));
     }
 
     @Incoming("task-completed")
-    public Uni<Void> onTaskCompleted(String payload) {
-        return consumer.handle("billing", Topics.TASK_COMPLETED, payload, event -> {
+    public Uni<Void> onTasksCompleted(ConsumerRecords<String, String> records, IncomingKafkaRecordBatchMetadata<String, String> batch) {
+        return consumer.handleBatch("billing", Topics.TASK_COMPLETED, batch, charges(event -> {
             EventData.TaskCompleted task = EventCodec.taskCompleted(event);
             // Failed tasks are not charged.
-            return "SUCCEEDED".equals(task.status()) ? charge(event, "task." + task.taskType()) : Uni.createFrom().item(true);
-        });
+            return "SUCCEEDED".equals(task.status()) ? charge(event, "task." + task.taskType()) : Optional.empty();
+        }));
     }
 
-    private Uni<Boolean> charge(EventEnvelope event, String kind) {
-        Optional<Long> price = prices.priceOf(kind);
-        if (price.isEmpty()) {
-            return Uni.createFrom().item(true); // free: nothing to record
-        }
-        LedgerLine line = new LedgerLine(event.id(), event.subject(), kind, price.get(), prices.currency(),
-                PERIOD.format(event.time()), event.time());
-        return inbox.once(event.id(), tx -> ledger.charge(tx, line)).invoke(charged -> {
-            if (charged) {
-                registry.counter("scalemesh.billing.charged.minor", "currency", line.currency(), "kind", kind).increment(line.amountMinor());
+    /** A batch's ledger lines, charged in one statement; the charged amounts counted once each. */
+    private EventConsumer.BatchEffect<LedgerLine> charges(Function<EventEnvelope, Optional<LedgerLine>> line) {
+        return EventConsumer.BatchEffect.of(line, lines -> ledger.chargeOnce(inbox, lines).invoke(charged -> {
+            for (LedgerLine l : lines) {
+                if (charged.contains(l.eventId())) {
+                    registry.counter("scalemesh.billing.charged.minor", "currency", l.currency(), "kind", l.kind()).increment(l.amountMinor());
+                }
             }
-        });
+        }));
+    }
+
+    /** Empty when the kind is free: nothing to record. */
+    private Optional<LedgerLine> charge(EventEnvelope event, String kind) {
+        return prices.priceOf(kind).map(price -> new LedgerLine(event.id(), event.subject(), kind, price, prices.currency(),
+                PERIOD.format(event.time()), event.time()));
     }
 }

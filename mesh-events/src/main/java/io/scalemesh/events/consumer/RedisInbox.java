@@ -2,18 +2,24 @@ package io.scalemesh.events.consumer;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
+import io.scalemesh.events.redis.LuaScript;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.RedisAPI;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
- * The Redis inbox: one Lua script sets the event's marker only if absent (with a TTL) and applies
- * the effect's commands in the same atomic step, so a redelivered event changes nothing and a
- * crash can never leave the marker without the effect or the effect without the marker.
+ * The Redis inbox: one Lua script sets each event's marker only if absent (with a TTL) and applies
+ * the effect's commands of the events whose marker it set, in the same atomic step, so a
+ * redelivered event changes nothing and a crash can never leave a marker without its effect or an
+ * effect without its marker. A whole batch is one script call (by its SHA, see {@link LuaScript}),
+ * and the script sums the batch's counter updates per key before it writes them.
  *
- * <p>The marker's TTL bounds how far back a replay is recognised; keep it at least the topic's
- * retention. All keys must live on one Redis node (true for a single Redis or one hash slot).
+ * <p>The marker's TTL is the dedup horizon: keep it at least the topic's retention. All keys must
+ * live on one Redis node (true for a single Redis or one hash slot).
  */
 public final class RedisInbox {
 
@@ -33,23 +39,52 @@ public final class RedisInbox {
         }
     }
 
-    // The marker's value is when the effect was applied (Redis's clock, epoch milliseconds), so an
+    /** One event's marker id and the updates it makes. */
+    public record Effect(String eventId, List<Op> ops) {
+    }
+
+    // KEYS: per event, its marker, then its ops' keys. ARGV[1]: the markers' TTL (s); ARGV[2]: the
+    // number of events; then per event the number of its ops, and per op: command, arg1, arg2,
+    // expire (s, 0 for none). Answers 1 or 0 per event: applied now, or seen before.
+    // A marker's value is when its event was applied (Redis's clock, epoch milliseconds), so an
     // effect's latency can be read back (the end-to-end benchmark does).
-    static final String SCRIPT = String.join("\n",
+    static final LuaScript SCRIPT = new LuaScript(String.join("\n",
             "local now = redis.call('TIME')",
             "local applied = now[1] .. string.format('%03d', math.floor(tonumber(now[2]) / 1000))",
-            "if not redis.call('SET', KEYS[1], applied, 'NX', 'EX', ARGV[1]) then return 0 end",
-            "local a = 2",
-            "for i = 2, #KEYS do",
-            "  local op = ARGV[a]",
-            "  if op == 'HINCRBY' then redis.call('HINCRBY', KEYS[i], ARGV[a + 1], ARGV[a + 2])",
-            "  elseif op == 'INCRBY' then redis.call('INCRBY', KEYS[i], ARGV[a + 1])",
-            "  elseif op == 'PFADD' then redis.call('PFADD', KEYS[i], ARGV[a + 1])",
-            "  else return redis.error_reply('unsupported op ' .. op) end",
-            "  if ARGV[a + 3] ~= '0' then redis.call('EXPIRE', KEYS[i], ARGV[a + 3]) end",
-            "  a = a + 4",
+            "local result, sums, order, pfs, expires = {}, {}, {}, {}, {}",
+            "local k, a = 1, 3",
+            "for e = 1, tonumber(ARGV[2]) do",
+            "  local ops = tonumber(ARGV[a])",
+            "  a = a + 1",
+            "  local fresh = redis.call('SET', KEYS[k], applied, 'NX', 'EX', ARGV[1])",
+            "  result[e] = fresh and 1 or 0",
+            "  k = k + 1",
+            "  for i = 1, ops do",
+            "    if fresh then",
+            "      local op, key = ARGV[a], KEYS[k]",
+            "      if op == 'HINCRBY' or op == 'INCRBY' then",
+            "        local field = op == 'HINCRBY' and ARGV[a + 1] or ''",
+            "        local id = op .. '\\0' .. key .. '\\0' .. field",
+            "        if not sums[id] then sums[id] = 0; order[#order + 1] = {op, key, field, id} end",
+            "        sums[id] = sums[id] + tonumber(op == 'HINCRBY' and ARGV[a + 2] or ARGV[a + 1])",
+            "      elseif op == 'PFADD' then",
+            "        if not pfs[key] then pfs[key] = {}; order[#order + 1] = {op, key} end",
+            "        pfs[key][#pfs[key] + 1] = ARGV[a + 1]",
+            "      else return redis.error_reply('unsupported op ' .. op) end",
+            "      local ttl = tonumber(ARGV[a + 3])",
+            "      if ttl > (expires[key] or 0) then expires[key] = ttl end",
+            "    end",
+            "    k = k + 1",
+            "    a = a + 4",
+            "  end",
             "end",
-            "return 1");
+            "for _, u in ipairs(order) do",
+            "  if u[1] == 'HINCRBY' then redis.call('HINCRBY', u[2], u[3], sums[u[4]])",
+            "  elseif u[1] == 'INCRBY' then redis.call('INCRBY', u[2], sums[u[4]])",
+            "  else redis.call('PFADD', u[2], unpack(pfs[u[2]])) end",
+            "end",
+            "for key, ttl in pairs(expires) do redis.call('EXPIRE', key, ttl) end",
+            "return result"));
 
     private final RedisAPI redis;
     private final String keyPrefix;
@@ -62,24 +97,33 @@ public final class RedisInbox {
         this.markerTtl = markerTtl;
     }
 
-    /** Applies the ops once per event id; true when applied, false for a duplicate. */
-    public Uni<Boolean> once(String eventId, List<Op> ops) {
+    /** Applies each effect once per event id, all in one script call; answers the ids applied now. */
+    public Uni<Set<String>> onceEach(List<Effect> effects) {
         List<String> keys = new ArrayList<>();
         List<String> args = new ArrayList<>();
-        keys.add(keyPrefix + ":" + eventId);
         args.add(Long.toString(markerTtl.toSeconds()));
-        for (Op op : ops) {
-            keys.add(op.key());
-            args.add(op.command());
-            args.add(op.arg1());
-            args.add(op.arg2());
-            args.add(Long.toString(op.expire() == null ? 0 : op.expire().toSeconds()));
+        args.add(Integer.toString(effects.size()));
+        for (Effect effect : effects) {
+            keys.add(keyPrefix + ":" + effect.eventId());
+            args.add(Integer.toString(effect.ops().size()));
+            for (Op op : effect.ops()) {
+                keys.add(op.key());
+                args.add(op.command());
+                args.add(op.arg1());
+                args.add(op.arg2());
+                args.add(Long.toString(op.expire() == null ? 0 : op.expire().toSeconds()));
+            }
         }
-        List<String> eval = new ArrayList<>();
-        eval.add(SCRIPT);
-        eval.add(Integer.toString(keys.size()));
-        eval.addAll(keys);
-        eval.addAll(args);
-        return redis.eval(eval).map(response -> response.toLong() == 1L);
+        return SCRIPT.run(redis, keys, args)
+                .map(response -> {
+                    Set<String> applied = new HashSet<>();
+                    for (int i = 0; i < effects.size(); i++) {
+                        Response one = response.get(i);
+                        if (one != null && one.toLong() == 1L) {
+                            applied.add(effects.get(i).eventId());
+                        }
+                    }
+                    return applied;
+                });
     }
 }

@@ -1,10 +1,14 @@
 package io.scalemesh.notification.store;
 
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -15,9 +19,9 @@ import io.scalemesh.events.consumer.PgInbox;
 import io.scalemesh.events.pg.SchemaMigrator;
 import io.scalemesh.notification.Notification;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,27 +43,61 @@ public class NotificationStore {
     @Inject
     ObjectMapper json;
 
+    @Inject
+    Vertx vertx;
+
+    @ConfigProperty(name = "mesh.consumer.inbox.retention")
+    Duration inboxRetention;
+
+    @ConfigProperty(name = "mesh.consumer.inbox.purge-every")
+    Duration inboxPurgeEvery;
+
     void migrate(@Observes @Priority(1) StartupEvent startup) {
         int applied = SchemaMigrator.migrate(pool, List.of(PgInbox.MIGRATION,
                         SchemaMigrator.Migration.resource("notification", 1, "notifications", "db/notification/V1__notifications.sql")))
                 .await().atMost(Duration.ofSeconds(60));
         LOG.infof("notification schema up to date (%d migrations applied now)", applied);
+        PgInbox.purgeEvery(vertx, pool, inboxRetention, inboxPurgeEvery);
     }
 
-    /** Inside the inbox's transaction. */
-    public Uni<Void> insert(SqlConnection tx, Notification n) {
-        String payload;
-        try {
-            payload = json.writeValueAsString(n);
-        } catch (JsonProcessingException e) {
-            return Uni.createFrom().failure(e);
+    /**
+     * Stores the notifications of events not seen before and NOTIFYs each (delivered to listeners on
+     * commit), all in the inbox's one statement; answers the ids of the events notified now. The
+     * unique event_id keeps an event from notifying twice even after the inbox forgot its id.
+     */
+    public Uni<Set<String>> insertOnce(PgInbox inbox, List<Notification> batch) {
+        int n = batch.size();
+        UUID[] ids = new UUID[n];
+        String[] users = new String[n];
+        String[] kinds = new String[n];
+        String[] messages = new String[n];
+        String[] events = new String[n];
+        OffsetDateTime[] created = new OffsetDateTime[n];
+        String[] payloads = new String[n];
+        for (int i = 0; i < n; i++) {
+            Notification one = batch.get(i);
+            ids[i] = UUID.fromString(one.id());
+            users[i] = one.userId();
+            kinds[i] = one.kind();
+            messages[i] = one.message();
+            events[i] = one.eventId();
+            created[i] = one.createdAt().atOffset(ZoneOffset.UTC);
+            try {
+                payloads[i] = json.writeValueAsString(one);
+            } catch (JsonProcessingException e) {
+                return Uni.createFrom().failure(e);
+            }
         }
-        return tx.preparedQuery("INSERT INTO notifications (id, user_id, kind, message, event_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .execute(Tuple.tuple(List.of(UUID.fromString(n.id()), n.userId(), n.kind(), n.message(), n.eventId(),
-                        n.createdAt().atOffset(java.time.ZoneOffset.UTC))))
-                .chain(() -> tx.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, payload)))
-                .replaceWithVoid();
+        return inbox.onceEach(List.of(events), INSERT_ONCE, List.of(ids, users, kinds, messages, events, created, payloads, CHANNEL));
     }
+
+    private static final String INSERT_ONCE = ", n AS (SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],"
+            + " $8::timestamptz[], $9::text[]) AS n (id, user_id, kind, message, event_id, created_at, payload)),"
+            + " made AS (INSERT INTO notifications (id, user_id, kind, message, event_id, created_at)"
+            + " SELECT id, user_id, kind, message, event_id, created_at FROM n WHERE event_id IN (SELECT event_id FROM fresh)"
+            + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id)"
+            // pg_notify returns void; as text it is a column the client can read, so every row runs it.
+            + " SELECT made.event_id, pg_notify($10, n.payload)::text AS notified FROM made JOIN n USING (event_id)";
 
     /** Newest first; {@code before} is the id of the last item of the previous page (keyset pagination). */
     public Uni<List<Notification>> page(String userId, String before, int limit) {

@@ -6,12 +6,14 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,6 +22,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -77,6 +80,24 @@ class NotifyingEventsTest {
                 asUser().get("/api/v1/notifications").then().statusCode(200).body("items.message",
                         containsInAnyOrder("Thank you for your purchase book-1.", "Your sum task t-42 finished.", "Welcome to scalemesh!")));
         asUser().get("/api/v1/notifications").then().body("items.find { it.kind == 'action.signup' }.eventId", equalTo(signup.id()));
+    }
+
+    @Test
+    void anEventThatCannotBeStoredGoesToTheDlqAloneAndItsBatchNeighboursAreNotified() {
+        // Its NOTIFY payload is over PostgreSQL's 8,000 bytes: the batch's statement fails, and
+        // only this event may end up in the DLQ.
+        EventEnvelope poison = action("purchase", "x".repeat(9_000));
+        try (KafkaProbe dlq = KafkaProbe.on(Topics.dlq(Topics.USER_ACTIONS))) {
+            KafkaProbe.sendTogether(Topics.USER_ACTIONS, user, List.of(EventCodec.encode(action("purchase", "before")),
+                    EventCodec.encode(poison), EventCodec.encode(action("purchase", "after"))));
+            awaitMessages("Thank you for your purchase after.", "Thank you for your purchase before.");
+            List<ConsumerRecord<String, String>> dead = dlq.readUntil(r -> user.equals(r.key()), Duration.ofSeconds(30)).stream()
+                    .filter(r -> user.equals(r.key())).toList();
+            assertEquals(poison.id(), EventCodec.decode(dead.get(0).value()).id(), "the DLQ holds the event that failed");
+            String reason = new String(dead.get(0).headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8);
+            assertTrue(reason.contains("payload string too long"), reason);
+        }
+        asUser().get("/api/v1/notifications").then().body("items", hasSize(2));
     }
 
     @Test

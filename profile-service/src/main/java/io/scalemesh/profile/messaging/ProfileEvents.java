@@ -1,8 +1,12 @@
 package io.scalemesh.profile.messaging;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -21,6 +25,7 @@ import io.scalemesh.events.kafka.EventRecords;
 import io.scalemesh.profile.cache.ProfileCache;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordBatchMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -67,12 +72,25 @@ public class ProfileEvents {
                         Map.of("Retry-After", "5")));
     }
 
-    /** Every instance: the user's cached document is outdated up to the event's version. */
+    /** What one profile.changed says: the user's cached document is outdated below this version. */
+    private record Outdated(String eventId, String userId, long version) {
+    }
+
+    /**
+     * Every instance, a poll's batch at a time: each user's cached document is outdated up to the
+     * newest version the batch names for them, one invalidation per user (sent together).
+     */
     @Incoming("profile-changed")
-    public Uni<Void> onChanged(String payload) {
-        return consumer.handle("profile-cache", Topics.PROFILE_CHANGED, payload, event -> {
-            EventData.ProfileChanged changed = EventCodec.profileChanged(event);
-            return cache.invalidate(event.subject(), changed.version(), "event").replaceWith(true);
-        });
+    public Uni<Void> onChanged(ConsumerRecords<String, String> records, IncomingKafkaRecordBatchMetadata<String, String> batch) {
+        return consumer.handleBatch("profile-cache", Topics.PROFILE_CHANGED, batch, EventConsumer.BatchEffect.of(
+                event -> Optional.of(new Outdated(event.id(), event.subject(), EventCodec.profileChanged(event).version())),
+                changes -> {
+                    Map<String, Long> newest = new LinkedHashMap<>();
+                    changes.forEach(change -> newest.merge(change.userId(), change.version(), Math::max));
+                    return Uni.join().all(newest.entrySet().stream()
+                                    .map(user -> cache.invalidate(user.getKey(), user.getValue(), "event")).toList())
+                            .andFailFast()
+                            .map(done -> changes.stream().map(Outdated::eventId).collect(Collectors.toSet()));
+                }));
     }
 }
