@@ -1,19 +1,22 @@
 package io.scalemesh.gateway.ratelimit;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jboss.logging.Logger;
 
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.scalemesh.events.redis.LuaScript;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.RedisAPI;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
  * Token buckets in Redis, so every gateway instance draws from the same bucket. One Lua script
- * refills and takes a token atomically, on Redis's own clock (gateways' clocks may differ).
+ * refills and takes a token atomically, on Redis's own clock (gateways' clocks may differ); it is
+ * called by its SHA, so a request sends a few dozen bytes, not the script.
  *
  * <p>Policy when Redis is unreachable: each gateway instance falls back to a bucket of its own
  * with the same limits. The mesh keeps serving (never a 5xx for this); the limit is then per
@@ -25,7 +28,7 @@ public class TokenBuckets {
     private static final Logger LOG = Logger.getLogger(TokenBuckets.class);
 
     /** allowed (0/1), tokens left, ms until the next token, ms until the bucket is full. */
-    static final String SCRIPT = String.join("\n",
+    static final LuaScript SCRIPT = new LuaScript(String.join("\n",
             "local capacity = tonumber(ARGV[1])",
             "local rate = tonumber(ARGV[2])",
             "local t = redis.call('TIME')",
@@ -40,20 +43,20 @@ public class TokenBuckets {
             "redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate) + 1000)",
             "local retry = 0",
             "if allowed == 0 then retry = math.ceil((1 - tokens) / rate) end",
-            "return {allowed, math.floor(tokens), retry, math.ceil((capacity - tokens) / rate)}");
+            "return {allowed, math.floor(tokens), retry, math.ceil((capacity - tokens) / rate)}"));
 
     /** The outcome of taking one token. */
     public record Decision(boolean allowed, long remaining, Duration retryAfter, Duration reset, boolean local) {
     }
 
     @Inject
-    ReactiveRedisDataSource redis;
+    RedisAPI redis;
 
     private final Map<String, LocalBucket> local = new ConcurrentHashMap<>();
 
     public Uni<Decision> take(String key, RateLimits.Bucket bucket) {
         double perMilli = bucket.refillPerSecond() / 1000.0;
-        return redis.execute("EVAL", SCRIPT, "1", "gateway:rl:" + key, Integer.toString(bucket.capacity()), Double.toString(perMilli))
+        return SCRIPT.run(redis, List.of("gateway:rl:" + key), List.of(Integer.toString(bucket.capacity()), Double.toString(perMilli)))
                 .map(reply -> new Decision(reply.get(0).toLong() == 1L, reply.get(1).toLong(),
                         Duration.ofMillis(reply.get(2).toLong()), Duration.ofMillis(reply.get(3).toLong()), false))
                 .onFailure().recoverWithItem(failure -> {

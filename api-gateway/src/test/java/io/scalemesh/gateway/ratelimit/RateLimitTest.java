@@ -89,6 +89,17 @@ class RateLimitTest {
     }
 
     @Test
+    void aRedisThatForgotTheScriptStillLimitsFromRedis() {
+        String user = "rl-" + UUID.randomUUID();
+        post(user).then().statusCode(202);
+        redis.execute("SCRIPT", "FLUSH"); // as after a Redis restart: the script's SHA is unknown now
+        TokenBuckets.Decision next = buckets.take("user:" + user + ":actions", limits.forRoute("actions"))
+                .await().atMost(Duration.ofSeconds(5));
+        assertEquals(false, next.local(), "the script was sent again, not skipped for the local fallback");
+        assertEquals(true, next.allowed());
+    }
+
+    @Test
     void withoutRedisEachInstanceLimitsOnItsOwnAndNeverFails() {
         String user = "rl-" + UUID.randomUUID();
         TestStack.shared().component("redis").stop();

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.scalemesh.events.redis.LuaScript;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -64,7 +65,7 @@ public class ProfileCache {
     }
 
     /** Sets the entry unless the key holds the same or a newer version, or a tombstone newer than it. */
-    static final String FILL = String.join("\n",
+    static final LuaScript FILL = new LuaScript(String.join("\n",
             "local cur = redis.call('GET', KEYS[1])",
             "if cur then",
             "  local bar = string.find(cur, '|', 1, true)",
@@ -73,17 +74,17 @@ public class ProfileCache {
             "  if bar == #cur then if new < v then return 0 end elseif new <= v then return 0 end",
             "end",
             "redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])",
-            "return 1");
+            "return 1"));
 
     /** Replaces whatever is older than the version with a tombstone of that version. */
-    static final String INVALIDATE = String.join("\n",
+    static final LuaScript INVALIDATE = new LuaScript(String.join("\n",
             "local cur = redis.call('GET', KEYS[1])",
             "if cur then",
             "  local bar = string.find(cur, '|', 1, true)",
             "  if tonumber(string.sub(cur, 1, bar - 1)) >= tonumber(ARGV[1]) then return 0 end",
             "end",
             "redis.call('SET', KEYS[1], ARGV[1] .. '|', 'PX', ARGV[2])",
-            "return 1");
+            "return 1"));
 
     private final RedisAPI redis;
     private final MeterRegistry registry;
@@ -186,7 +187,7 @@ public class ProfileCache {
     }
 
     private Uni<Void> invalidateInRedis(String userId, long minVersion) {
-        return redisCall(() -> redis.eval(List.of(INVALIDATE, "1", PREFIX + userId, Long.toString(minVersion),
+        return redisCall(() -> INVALIDATE.run(redis, List.of(PREFIX + userId), List.of(Long.toString(minVersion),
                 Long.toString(tombstoneTtl.toMillis()))))
                 .invoke(applied -> {
                     if (applied == null) {
@@ -231,7 +232,7 @@ public class ProfileCache {
     private Uni<Void> fill(String userId, Entry entry) {
         fillLocal(userId, entry);
         long jittered = (long) (ttl.toMillis() * (1 + jitter * (2 * ThreadLocalRandom.current().nextDouble() - 1)));
-        return redisCall(() -> redis.eval(List.of(FILL, "1", PREFIX + userId, Long.toString(entry.version()), entry.json(),
+        return redisCall(() -> FILL.run(redis, List.of(PREFIX + userId), List.of(Long.toString(entry.version()), entry.json(),
                 Long.toString(Math.max(jittered, 1))))).replaceWithVoid();
     }
 
