@@ -55,6 +55,7 @@ public final class BenchAll {
                 new Scenario("footprint", "footprint", FootprintBench::main),
                 new Scenario("ingest", "ingest", IngestBench::main),
                 new Scenario("e2e", "e2e", EndToEndBench::main),
+                new Scenario("drain", "drain", DrainBench::main),
                 new Scenario("tasks", "tasks", TaskBench::main),
                 new Scenario("profiles", "profiles", ProfileBench::main),
                 new Scenario("gateway", "gateway", GatewayBench::main));

@@ -51,6 +51,10 @@ public final class EndToEndBench {
 
     public static void main(String[] args) throws Exception {
         boolean smoke = List.of(args).contains("--smoke");
+        if (List.of(args).contains("--max")) {
+            MaxRate.main(args);
+            return;
+        }
         StackSettings settings = StackSettings.of(StackSettings.Profile.BENCH);
         DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
         String loadBefore = BenchReport.loadAverage();

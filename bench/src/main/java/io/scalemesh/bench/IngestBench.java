@@ -29,6 +29,7 @@ import io.scalemesh.devstack.MeshService;
 import io.scalemesh.devstack.ServiceInstances;
 import io.scalemesh.devstack.StackSettings;
 import io.scalemesh.devstack.Tokens;
+import io.scalemesh.events.Topics;
 
 /**
  * Ingest: {@code POST /api/v1/actions} through the gateway at 50 connections (wrk), against two
@@ -50,7 +51,13 @@ public final class IngestBench {
 
     /** What one ingest run measured. */
     record Result(Wrk.Run noop, Wrk.Run single, Wrk.Run batch, int perBatch, int recordSize, double producerPerformance,
-            double producerPerformanceP99, String producerPerformanceCommand) {
+            double producerPerformanceP99, String producerPerformanceCommand, Wrk.Run consuming) {
+
+        /** With the single-action run made again while notification, analytics and billing consume. */
+        Result withConsuming(Wrk.Run run) {
+            return new Result(noop, single, batch, perBatch, recordSize, producerPerformance, producerPerformanceP99,
+                    producerPerformanceCommand, run);
+        }
 
         double shareOfProducerPerformance() {
             return single.perSecond() / producerPerformance;
@@ -61,7 +68,7 @@ public final class IngestBench {
         }
 
         List<Wrk.Run> runs() {
-            return List.of(noop, single, batch);
+            return consuming == null ? List.of(noop, single, batch) : List.of(noop, single, batch, consuming);
         }
     }
 
@@ -82,8 +89,11 @@ public final class IngestBench {
         Result result;
         try {
             services.up(Map.of(MeshService.API_GATEWAY, 1), line -> System.out.println("[bench] " + line));
-            result = measure(settings, "http://127.0.0.1:" + services.instance(MeshService.API_GATEWAY, 0).port(),
-                    Duration.ofSeconds(smoke ? 2 : 90), Duration.ofSeconds(smoke ? 2 : 20), smoke);
+            String gateway = "http://127.0.0.1:" + services.instance(MeshService.API_GATEWAY, 0).port();
+            Duration warm = Duration.ofSeconds(smoke ? 2 : 90);
+            Duration measure = Duration.ofSeconds(smoke ? 2 : 20);
+            result = measure(settings, gateway, warm, measure, smoke);
+            result = result.withConsuming(withConsumers(settings, services, gateway, smoke ? Duration.ZERO : Duration.ofSeconds(30), measure));
         } finally {
             services.down(line -> System.out.println("[bench] " + line));
             stack.down(line -> System.out.println("[bench] " + line));
@@ -113,14 +123,45 @@ public final class IngestBench {
                 CONNECTIONS, measure, batch);
         int recordSize = recordSize(gateway);
 
-        // Kafka's own limit: the same broker, record size and durability (acks=all, idempotent), on a
-        // topic like user-actions (the broker creates no topic by itself).
+        ProducerPerformance perf = producerPerformance(settings, recordSize, smoke ? 2_000 : 1_000_000);
+        return new Result(noopRun, singleRun, batchRun, perBatch, recordSize, perf.recordsPerSecond(), perf.p99Millis(), perf.command(),
+                null);
+    }
+
+    /**
+     * The realistic case: the same single-action run while notification, analytics and billing
+     * consume what it publishes. They start at the topic's end (the runs before left a backlog that
+     * is not this run's) and warm up on the live stream first.
+     */
+    static Wrk.Run withConsumers(StackSettings settings, ServiceInstances services, String gateway, Duration warm, Duration measure)
+            throws Exception {
+        ConsumerGroups.skipToEnd(settings, ConsumerGroups.ACTION_CONSUMERS, Topics.USER_ACTIONS);
+        services.up(Map.of(MeshService.NOTIFICATION, 1, MeshService.ANALYTICS, 1, MeshService.BILLING, 1),
+                line -> System.out.println("[bench] " + line));
+        Wrk wrk = new Wrk(settings.root());
+        String token = Tokens.signedWith(JwtKeys.of(settings)).subject("bench-ingest").lifetime(Duration.ofHours(2)).sign();
+        Map<String, String> single = Map.of("BENCH_TOKEN", token);
+        if (!warm.isZero()) {
+            wrk.warmUp("warm-up actions with the consumers", "actions.lua", gateway, CONNECTIONS, Duration.ofSeconds(10), warm, single);
+        }
+        return wrk.run("POST /api/v1/actions while notification, analytics and billing consume", "actions.lua", gateway, CONNECTIONS,
+                measure, single);
+    }
+
+    /** What Kafka's own producer tool measured. */
+    record ProducerPerformance(double recordsPerSecond, double p99Millis, String command) {
+    }
+
+    /**
+     * Kafka's own limit: the same broker, record size and durability (acks=all, idempotent), on a
+     * topic like user-actions (the broker creates no topic by itself).
+     */
+    static ProducerPerformance producerPerformance(StackSettings settings, int recordSize, long records) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap()))) {
             if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(PERF_TOPIC)) {
                 admin.createTopics(List.of(new NewTopic(PERF_TOPIC, settings.kafkaPartitions(), (short) 1))).all().get(30, TimeUnit.SECONDS);
             }
         }
-        long records = smoke ? 2_000 : 1_000_000;
         String arguments = "--topic " + PERF_TOPIC + " --num-records " + records + " --record-size " + recordSize
                 + " --throughput -1 --producer-props bootstrap.servers=" + settings.kafkaBootstrap() + " acks=all enable.idempotence=true";
         List<String> command = new ArrayList<>(List.of(javaCommand(), "-cp", classpath(settings.root()),
@@ -144,8 +185,8 @@ public final class IngestBench {
         Matcher summary = PERF.matcher(last);
         summary.find();
         System.out.println("[bench] ProducerPerformance: " + last);
-        return new Result(noopRun, singleRun, batchRun, perBatch, recordSize, Double.parseDouble(summary.group(2)),
-                Double.parseDouble(summary.group(8)), "ProducerPerformance " + arguments);
+        return new ProducerPerformance(Double.parseDouble(summary.group(2)), Double.parseDouble(summary.group(8)),
+                "ProducerPerformance " + arguments);
     }
 
     private static void write(boolean smoke, Result r, String loadBefore, String loadAfter) throws IOException {
@@ -160,6 +201,9 @@ public final class IngestBench {
         results.put("producerPerformanceP99Millis", r.producerPerformanceP99());
         results.put("shareOfProducerPerformance", r.shareOfProducerPerformance());
         results.put("shareOfNoop", r.single().perSecond() / r.noop().perSecond());
+        if (r.consuming() != null) {
+            results.put("actionsWhileConsuming", r.consuming().json());
+        }
         String name = smoke ? "ingest-smoke" : "ingest";
         StringBuilder md = new StringBuilder("# Ingest benchmark" + (smoke ? " (smoke: short, numbers only)" : "") + "\n\n");
         md.append(BenchReport.machine(loadBefore, loadAfter));
@@ -175,6 +219,11 @@ public final class IngestBench {
                         + " (target ≤ 50 ms): %s. It is %.0f%% of the no-op endpoint's rate. The batch endpoint takes %.0f events/s.%n",
                 100 * r.shareOfProducerPerformance(), r.single().p99Micros() / 1000.0, met ? "met" : "**missed**",
                 100 * r.single().perSecond() / r.noop().perSecond(), r.batchEventsPerSecond()));
+        if (r.consuming() != null) {
+            md.append(String.format(Locale.ROOT, "%nWith the three consumers running (the realistic case): %.0f actions/s, p99 %.1f ms, against"
+                    + " %.0f/s, p99 %.1f ms with them idle.%n", r.consuming().perSecond(), r.consuming().p99Micros() / 1000.0,
+                    r.single().perSecond(), r.single().p99Micros() / 1000.0));
+        }
         Path dir = BenchReport.directory();
         Files.writeString(dir.resolve(name + ".md"), md);
         Files.writeString(dir.resolve(name + ".json"), BenchReport.json(results));
@@ -183,7 +232,7 @@ public final class IngestBench {
     }
 
     /** The gateway producer's average record size, from its own Kafka client metrics. */
-    private static int recordSize(String gateway) throws IOException, InterruptedException {
+    static int recordSize(String gateway) throws IOException, InterruptedException {
         String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway + "/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = RECORD_SIZE.matcher(metrics);

@@ -33,7 +33,18 @@ public final class OpenLoad {
 
     private static final int MAX_IN_FLIGHT = 256;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // HTTP/1.1, one request per connection at a time, as wrk does. The JDK client's default upgrades
+    // to HTTP/2 (h2c) and multiplexes every request over one connection: its single connection's
+    // framing and HPACK then capped the load at ~700 requests/s, well below what the mesh takes.
+    // Two threads complete the answers: the default cached pool grew a thread per in-flight answer,
+    // dozens of threads competing with the mesh for the same two cores.
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .executor(java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "open-load");
+                t.setDaemon(true);
+                return t;
+            }))
+            .connectTimeout(Duration.ofSeconds(2)).build();
     private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
     /** The last run's latency of each request, by index (µs from its scheduled time). */
     private long[] latencies = new long[0];
