@@ -135,7 +135,7 @@ public final class EventConsumer {
         if (work.isEmpty()) {
             return joinAll(deadLetters);
         }
-        // The batch's store work is traced in its first record's consume span (one statement cannot be in every trace).
+        // The store work is traced in the first applied record's consume span: one statement cannot be in every trace.
         Context trace = workDeliveries.get(0).trace();
         Uni<Void> applied = waitingOutOutages(consumer, tracedIn(trace, () -> effect.apply(work)))
                 .invoke(ids -> counted(consumer, topic, ids.size(), work.size() - ids.size(), 0))
@@ -183,7 +183,8 @@ public final class EventConsumer {
             LOG.warnf("%s: %s goes to the DLQ: %s", consumer, what, reason.getMessage());
         }
         return Uni.createFrom().completionStage(() -> delivery.message().nack(reason))
-                .onFailure().invoke(failure -> LOG.warnf("%s: the DLQ of %s did not take a record yet (%s)", consumer, topic, failure.toString()))
+                .onFailure().invoke(failure -> LOG.warnf("%s: the DLQ of %s did not take a record yet (%s)", consumer, topic,
+                        failure.toString()))
                 .onFailure().retry().withBackOff(firstBackoff, MAX_OUTAGE_BACKOFF).indefinitely()
                 .invoke(() -> count("scalemesh.events.dead.lettered", consumer, topic, 1));
     }
