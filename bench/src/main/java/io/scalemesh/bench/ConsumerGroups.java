@@ -32,7 +32,8 @@ final class ConsumerGroups {
             admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()
                     .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> offsets.put(tp, new OffsetAndMetadata(info.offset())));
+            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
+                    .forEach((tp, info) -> offsets.put(tp, new OffsetAndMetadata(info.offset())));
             for (String group : groups) {
                 admin.alterConsumerGroupOffsets(group, offsets).all().get(30, TimeUnit.SECONDS);
             }

@@ -93,7 +93,8 @@ public final class IngestBench {
             Duration warm = Duration.ofSeconds(smoke ? 2 : 90);
             Duration measure = Duration.ofSeconds(smoke ? 2 : 20);
             result = measure(settings, gateway, warm, measure, smoke);
-            result = result.withConsuming(withConsumers(settings, services, gateway, smoke ? Duration.ZERO : Duration.ofSeconds(30), measure));
+            Duration warmConsumers = smoke ? Duration.ZERO : Duration.ofSeconds(30);
+            result = result.withConsuming(withConsumers(settings, services, gateway, warmConsumers, measure));
         } finally {
             services.down(line -> System.out.println("[bench] " + line));
             stack.down(line -> System.out.println("[bench] " + line));

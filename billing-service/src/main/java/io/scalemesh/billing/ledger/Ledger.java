@@ -21,6 +21,14 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class Ledger {
 
+    /** The effect after the inbox's {@code fresh} CTE: the lines of the new ids, once per event id. */
+    private static final String CHARGE_ONCE = ", charged AS (INSERT INTO ledger"
+            + " (event_id, user_id, kind, amount_minor, currency, period, occurred_at)"
+            + " SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::timestamptz[])"
+            + " AS l (event_id, user_id, kind, amount_minor, currency, period, occurred_at)"
+            + " WHERE event_id IN (SELECT event_id FROM fresh) ON CONFLICT (event_id) DO NOTHING RETURNING event_id)"
+            + " SELECT event_id FROM charged";
+
     @Inject
     Pool pool;
 
@@ -50,12 +58,6 @@ public class Ledger {
         }
         return inbox.onceEach(List.of(events), CHARGE_ONCE, List.of(events, users, kinds, amounts, currencies, periods, occurred));
     }
-
-    private static final String CHARGE_ONCE = ", charged AS (INSERT INTO ledger (event_id, user_id, kind, amount_minor, currency, period, occurred_at)"
-            + " SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::timestamptz[])"
-            + " AS l (event_id, user_id, kind, amount_minor, currency, period, occurred_at)"
-            + " WHERE event_id IN (SELECT event_id FROM fresh) ON CONFLICT (event_id) DO NOTHING RETURNING event_id)"
-            + " SELECT event_id FROM charged";
 
     public Uni<List<LedgerLine>> lines(String userId, String period) {
         return pool.preparedQuery("SELECT event_id, user_id, kind, amount_minor, currency, period, occurred_at FROM ledger"

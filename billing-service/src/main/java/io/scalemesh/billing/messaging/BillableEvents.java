@@ -47,7 +47,8 @@ public class BillableEvents {
 
     @Incoming("user-actions")
     public Uni<Void> onUserActions(ConsumerRecords<String, String> records, IncomingKafkaRecordBatchMetadata<String, String> batch) {
-        return consumer.handleBatch("billing", Topics.USER_ACTIONS, batch, charges(event -> charge(event, "action." + EventCodec.userAction(event).action())));
+        return consumer.handleBatch("billing", Topics.USER_ACTIONS, batch,
+                charges(event -> charge(event, "action." + EventCodec.userAction(event).action())));
     }
 
     @Incoming("task-completed")
@@ -64,7 +65,8 @@ public class BillableEvents {
         return EventConsumer.BatchEffect.of(line, lines -> ledger.chargeOnce(inbox, lines).invoke(charged -> {
             for (LedgerLine l : lines) {
                 if (charged.contains(l.eventId())) {
-                    registry.counter("scalemesh.billing.charged.minor", "currency", l.currency(), "kind", l.kind()).increment(l.amountMinor());
+                    registry.counter("scalemesh.billing.charged.minor", "currency", l.currency(), "kind", l.kind())
+                            .increment(l.amountMinor());
                 }
             }
         }));

@@ -37,6 +37,15 @@ public class NotificationStore {
 
     private static final Logger LOG = Logger.getLogger(NotificationStore.class);
 
+    /** The effect after the inbox's {@code fresh} CTE: the notifications of the new ids, each NOTIFYed. */
+    private static final String INSERT_ONCE = ", n AS (SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],"
+            + " $8::timestamptz[], $9::text[]) AS n (id, user_id, kind, message, event_id, created_at, payload)),"
+            + " made AS (INSERT INTO notifications (id, user_id, kind, message, event_id, created_at)"
+            + " SELECT id, user_id, kind, message, event_id, created_at FROM n WHERE event_id IN (SELECT event_id FROM fresh)"
+            + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id)"
+            // pg_notify returns void; as text it is a column the client can read, so every row runs it.
+            + " SELECT made.event_id, pg_notify($10, n.payload)::text AS notified FROM made JOIN n USING (event_id)";
+
     @Inject
     Pool pool;
 
@@ -90,14 +99,6 @@ public class NotificationStore {
         }
         return inbox.onceEach(List.of(events), INSERT_ONCE, List.of(ids, users, kinds, messages, events, created, payloads, CHANNEL));
     }
-
-    private static final String INSERT_ONCE = ", n AS (SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],"
-            + " $8::timestamptz[], $9::text[]) AS n (id, user_id, kind, message, event_id, created_at, payload)),"
-            + " made AS (INSERT INTO notifications (id, user_id, kind, message, event_id, created_at)"
-            + " SELECT id, user_id, kind, message, event_id, created_at FROM n WHERE event_id IN (SELECT event_id FROM fresh)"
-            + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id)"
-            // pg_notify returns void; as text it is a column the client can read, so every row runs it.
-            + " SELECT made.event_id, pg_notify($10, n.payload)::text AS notified FROM made JOIN n USING (event_id)";
 
     /** Newest first; {@code before} is the id of the last item of the previous page (keyset pagination). */
     public Uni<List<Notification>> page(String userId, String before, int limit) {
