@@ -24,7 +24,7 @@ public final class SmokeBench {
     public static void main(String[] args) throws Exception {
         StackSettings settings = StackSettings.of(StackSettings.Profile.BENCH);
         DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
-        Duration run = Duration.ofSeconds(1);
+        Duration run = Duration.ofSeconds(2);
         Wrk wrk = new Wrk(settings.root());
         ProfileBench profiles = new ProfileBench(settings.root(), 20);
         stack.up(line -> System.out.println("[smoke] " + line));

@@ -73,7 +73,23 @@ final class Wrk {
         }
     }
 
+    /**
+     * One run; if no request completed in it (every answer took longer than the run, as on a slow
+     * machine's cold JVM), runs again for twice as long, three tries at most: a run that counted
+     * nothing measured nothing.
+     */
     Run run(String mode, String script, String url, int connections, Duration duration, Map<String, String> environment)
+            throws IOException, InterruptedException {
+        Run run = once(mode, script, url, connections, duration, environment);
+        for (int tries = 1; run.requests() == 0 && tries < 3; tries++) {
+            duration = duration.multipliedBy(2);
+            System.out.printf(Locale.ROOT, "[bench] %s: no request completed; again for %d s%n", mode, duration.toSeconds());
+            run = once(mode, script, url, connections, duration, environment);
+        }
+        return run;
+    }
+
+    private Run once(String mode, String script, String url, int connections, Duration duration, Map<String, String> environment)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("wrk", "-t" + Math.min(2, connections), "-c" + connections,
                 "-d" + duration.toSeconds() + "s", "--timeout", "5s", "-s", scripts.resolve(script).toString(), url));
