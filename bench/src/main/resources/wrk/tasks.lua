@@ -1,7 +1,10 @@
 -- wrk script for ./mesh bench tasks: POST /api/v1/tasks, a sum of 100 numbers, straight to
--- task-service with the identity header the gateway would forward, for one of 50 users
--- (<BENCH_USER_PREFIX>0 ... 49). Prints the RESULT line the harness reads.
-local prefix = os.getenv("BENCH_USER_PREFIX") or "bench-"
+-- task-service as one of the users whose internal identity tokens BENCH_TOKENS holds
+-- ("Bearer ..." comma-separated, as the gateway would forward them). Prints the RESULT line the
+-- harness reads.
+local tokens = {}
+for token in string.gmatch(os.getenv("BENCH_TOKENS") or "", "[^,]+") do tokens[#tokens + 1] = token end
+if #tokens == 0 then error("tasks.lua needs BENCH_TOKENS") end
 local numbers = {}
 for i = 1, 100 do numbers[i] = tostring(i) end
 local body = '{"type":"sum","input":{"numbers":[' .. table.concat(numbers, ",") .. ']}}'
@@ -12,7 +15,7 @@ end
 
 function request()
   return wrk.format("POST", "/api/v1/tasks",
-    {["X-Mesh-User"] = prefix .. math.random(0, 49), ["Content-Type"] = "application/json"}, body)
+    {["Authorization"] = tokens[math.random(1, #tokens)], ["Content-Type"] = "application/json"}, body)
 end
 
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "result.lua")

@@ -38,14 +38,15 @@ public final class GatewayBench {
         Wrk wrk = new Wrk(settings.root());
         String loadBefore = BenchReport.loadAverage();
         stack.up(line -> System.out.println("[bench] " + line));
-        ServiceInstances services = new ServiceInstances(stack).withEnvironment(UNLIMITED);
+        ServiceInstances services = new ServiceInstances(stack).withEnvironment(UNLIMITED).withEnvironment(Direct.LONG_LIVED_TOKENS);
         List<Wrk.Run> runs = new ArrayList<>();
         try {
             services.up(Map.of(MeshService.PROFILE, 1, MeshService.API_GATEWAY, 1), line -> System.out.println("[bench] " + line));
             String direct = "http://127.0.0.1:" + services.instance(MeshService.PROFILE, 0).port();
             String gateway = "http://127.0.0.1:" + services.instance(MeshService.API_GATEWAY, 0).port();
-            new ProfileBench(settings.root(), 1).seed(direct);
-            Map<String, String> straight = Map.of("BENCH_USERS", "1");
+            new ProfileBench(settings, 1).seed(direct);
+            // Straight to the service with the identity token the gateway would forward for that user.
+            Map<String, String> straight = Map.of("BENCH_USERS", "1", "BENCH_TOKEN", Direct.token(settings, USER, false));
             Map<String, String> proxied = throughGateway(settings);
             wrk.warmUp("warm-up direct", "profiles.lua", direct, 8, window, warm, straight);
             wrk.warmUp("warm-up through the gateway", "profiles.lua", gateway, 8, window, warm, proxied);

@@ -39,16 +39,19 @@ public final class ProfileBench {
     private final HttpClient http = HttpClient.newHttpClient();
     private final Wrk wrk;
     private final int users;
+    /** Straight to profile-service as an admin, who may read and write every seeded profile. */
+    private final String adminToken;
 
-    ProfileBench(Path root, int users) {
-        this.wrk = new Wrk(root);
+    ProfileBench(StackSettings settings, int users) {
+        this.wrk = new Wrk(settings.root());
         this.users = users;
+        this.adminToken = Direct.token(settings, "bench-admin", true);
     }
 
     public static void main(String[] args) throws Exception {
         boolean smoke = List.of(args).contains("--smoke");
         StackSettings settings = StackSettings.of(StackSettings.Profile.BENCH);
-        new ProfileBench(settings.root(), smoke ? 200 : 1000).run(smoke);
+        new ProfileBench(settings, smoke ? 200 : 1000).run(smoke);
     }
 
     private void run(boolean smoke) throws Exception {
@@ -58,9 +61,10 @@ public final class ProfileBench {
         DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
         String loadBefore = BenchReport.loadAverage();
         stack.up(line -> System.out.println("[bench] " + line));
-        ServiceInstances services = new ServiceInstances(stack);
+        ServiceInstances services = new ServiceInstances(stack).withEnvironment(Direct.LONG_LIVED_TOKENS);
         // Instance 1 keeps nothing in its own tier: what it serves from cache comes from Redis.
-        ServiceInstances redisOnly = new ServiceInstances(stack).withEnvironment(Map.of("MESH_PROFILE_CACHE_LOCAL_MAX_ENTRIES", "0"));
+        ServiceInstances redisOnly = new ServiceInstances(stack).withEnvironment(Direct.LONG_LIVED_TOKENS)
+                .withEnvironment(Map.of("MESH_PROFILE_CACHE_LOCAL_MAX_ENTRIES", "0"));
         Map<String, Object> results = new LinkedHashMap<>();
         List<Wrk.Run> runs = new ArrayList<>();
         Map<String, Double> cacheDuringCached = new LinkedHashMap<>();
@@ -112,8 +116,8 @@ public final class ProfileBench {
             String body = "{\"displayName\": \"Bench user " + i + "\", \"email\": \"" + user + "@example.org\", \"bio\": \""
                     + "x".repeat(200) + "\", \"preferences\": {\"theme\": \"dark\", \"lang\": \"en\", \"tz\": \"UTC\"}}";
             inFlight.acquire();
-            puts.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/profiles/" + user)).header("X-Mesh-User", user)
-                            .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+            puts.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/profiles/" + user))
+                            .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> inFlight.release()));
         }
         for (CompletableFuture<HttpResponse<Void>> put : puts) {
@@ -135,8 +139,8 @@ public final class ProfileBench {
     }
 
     private int get(String base, String user) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/profiles/" + user)).header("X-Mesh-User", user)
-                .header("Cache-Control", "no-cache").build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        return http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/profiles/" + user))
+                .header("Authorization", "Bearer " + adminToken).header("Cache-Control", "no-cache").build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     Wrk.Run wrk(String base, String mode, boolean bypass, Duration duration) throws IOException, InterruptedException {
@@ -148,7 +152,7 @@ public final class ProfileBench {
     }
 
     private Map<String, String> environment(boolean bypass) {
-        return Map.of("BENCH_USERS", Integer.toString(users), "BENCH_BYPASS", bypass ? "1" : "0");
+        return Map.of("BENCH_USERS", Integer.toString(users), "BENCH_BYPASS", bypass ? "1" : "0", "BENCH_TOKEN", adminToken);
     }
 
     /** The service's own count of cache hits (both tiers) and misses. */

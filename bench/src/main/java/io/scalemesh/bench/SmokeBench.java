@@ -26,9 +26,10 @@ public final class SmokeBench {
         DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
         Duration run = Duration.ofSeconds(2);
         Wrk wrk = new Wrk(settings.root());
-        ProfileBench profiles = new ProfileBench(settings.root(), 20);
+        ProfileBench profiles = new ProfileBench(settings, 20);
         stack.up(line -> System.out.println("[smoke] " + line));
         ServiceInstances services = new ServiceInstances(stack).withEnvironment(IngestBench.environment())
+                .withEnvironment(Direct.LONG_LIVED_TOKENS)
                 .withEnvironment(Map.of("MESH_TASK_DEPTH_REFRESH", "0.25s"))
                 // Its figures do not count, its start-up does: C1 alone compiles far less while six
                 // JVMs boot on two cores.
@@ -64,7 +65,7 @@ public final class SmokeBench {
             if (!(ingest.producerPerformance() > 0)) {
                 failures.add("ProducerPerformance measured nothing");
             }
-            TaskBench.Smoke tasks = TaskBench.smoke(wrk, "http://127.0.0.1:" + services.instance(MeshService.TASK, 0).port(), run);
+            TaskBench.Smoke tasks = TaskBench.smoke(settings, wrk, "http://127.0.0.1:" + services.instance(MeshService.TASK, 0).port(), run);
             runs.add(tasks.accepted());
             if (tasks.undone() != 0) {
                 failures.add("tasks: " + tasks.undone() + " accepted tasks still undone a minute later");

@@ -56,10 +56,12 @@ public final class TaskBench {
     private void run(boolean smoke) throws Exception {
         Duration acceptFor = Duration.ofSeconds(smoke ? 3 : 20);
         DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
-        Wrk wrk = new Wrk(StackSettings.of(StackSettings.Profile.BENCH).root());
+        StackSettings settings = StackSettings.of(StackSettings.Profile.BENCH);
+        Wrk wrk = new Wrk(settings.root());
         String loadBefore = BenchReport.loadAverage();
         stack.up(line -> System.out.println("[bench] " + line));
-        Map<String, String> common = Map.of("MESH_TASK_DEPTH_REFRESH", "0.25s", "MESH_TASK_MAX_QUEUE_DEPTH", "5000000");
+        Map<String, String> common = new java.util.HashMap<>(Map.of("MESH_TASK_DEPTH_REFRESH", "0.25s", "MESH_TASK_MAX_QUEUE_DEPTH", "5000000"));
+        common.putAll(Direct.LONG_LIVED_TOKENS);
         ServiceInstances api = new ServiceInstances(stack).withEnvironment(common).withEnvironment(Map.of("MESH_TASK_ROLE", "api"));
         ServiceInstances workers = new ServiceInstances(stack).withEnvironment(common).withEnvironment(Map.of("MESH_TASK_ROLE", "worker"));
         try {
@@ -69,8 +71,8 @@ public final class TaskBench {
             // 1. Accept: warm the JVM until its rate is steady (C2 keeps compiling for a minute or
             // more on two cores), then 50 connections sending as fast as they are answered.
             wrk.warmUp("warm-up", "tasks.lua", base, CONNECTIONS, Duration.ofSeconds(smoke ? 2 : 10), Duration.ofSeconds(smoke ? 2 : 150),
-                    Map.of("BENCH_USER_PREFIX", "warm-"));
-            Wrk.Run accept = wrk.run("accept", "tasks.lua", base, CONNECTIONS, acceptFor, Map.of());
+                    users(settings, "warm-"));
+            Wrk.Run accept = wrk.run("accept", "tasks.lua", base, CONNECTIONS, acceptFor, users(settings, "bench-"));
             results.put("accept", accept.json());
             lines.add(String.format(Locale.ROOT, "| accept (API-only instance, sum of 100 numbers) | %d connections for %.0f s | %.0f 202/s | p50 %.1f ms, p99 %.1f ms, max %.1f ms | %d errors, %d not 202 |",
                     CONNECTIONS, accept.seconds(), (accept.requests() - accept.non2xx()) / accept.seconds(), accept.p50Micros() / 1000.0,
@@ -81,7 +83,7 @@ public final class TaskBench {
             workers.up(Map.of(MeshService.TASK, 2), line -> System.out.println("[bench] " + line));
             double oneWorker = drainRate(base, Duration.ofSeconds(smoke ? 2 : 10), Duration.ofSeconds(2));
             workers.stop(workers.instance(MeshService.TASK, 1));
-            wrk.run("refill", "tasks.lua", base, CONNECTIONS, Duration.ofSeconds(smoke ? 2 : 15), Map.of("BENCH_USER_PREFIX", "refill-"));
+            wrk.run("refill", "tasks.lua", base, CONNECTIONS, Duration.ofSeconds(smoke ? 2 : 15), users(settings, "refill-"));
             long refilled = awaitDepthSettled(base);
             workers.up(Map.of(MeshService.TASK, 3), line -> System.out.println("[bench] " + line));
             double twoWorkers = drainRate(base, Duration.ofSeconds(smoke ? 2 : 10), Duration.ofSeconds(5));
@@ -106,8 +108,9 @@ public final class TaskBench {
             // two thirds of the API's share and showed as a spike of 2,000 accepts/s, not 7,000.
             Duration leadIn = Duration.ofSeconds(smoke ? 2 : 60);
             System.out.printf(Locale.ROOT, "[bench] lead-in: %.0f tasks/s for %d s%n", sustainable, leadIn.toSeconds());
+            String[] leadInUsers = users(settings, "lead-in-").get("BENCH_TOKENS").split(",");
             OpenLoad.Result steady = new OpenLoad().run(sustainable, leadIn, i -> OpenLoad.post(base + "/api/v1/tasks", SUM_OF_100)
-                    .header("X-Mesh-User", "lead-in-" + i % 50).build());
+                    .header("Authorization", leadInUsers[i % leadInUsers.length]).build());
             BenchReport.ran(String.format(Locale.ROOT, "OpenLoad: POST %s/api/v1/tasks (sum of 100 numbers) at %.0f/s for %d s",
                     base, sustainable, leadIn.toSeconds()));
             awaitDepth(base, 0, Duration.ofMinutes(2));
@@ -116,7 +119,7 @@ public final class TaskBench {
             Thread sampler = new Thread(() -> sample(base, spikeStart), "depth-sampler");
             sampler.setDaemon(true);
             sampler.start();
-            Wrk.Run spike = wrk.run("spike", "tasks.lua", base, CONNECTIONS, spikeFor, Map.of("BENCH_USER_PREFIX", "spike-"));
+            Wrk.Run spike = wrk.run("spike", "tasks.lua", base, CONNECTIONS, spikeFor, users(settings, "spike-"));
             double spikeAccepted = (spike.requests() - spike.non2xx()) / spike.seconds();
             long peak = depthSeries.stream().mapToLong(p -> p[1]).max().orElse(0);
             awaitDepth(base, 0, Duration.ofMinutes(smoke ? 2 : 10));
@@ -144,8 +147,8 @@ public final class TaskBench {
      * For {@code ./mesh bench smoke}: tasks accepted for {@code duration} by an instance that also
      * works, then the wait until it has done every one (the queue depth back at zero).
      */
-    static Smoke smoke(Wrk wrk, String base, Duration duration) throws IOException, InterruptedException {
-        Wrk.Run accepted = wrk.run("tasks (accepted, then all done)", "tasks.lua", base, 8, duration, Map.of("BENCH_USER_PREFIX", "smoke-"));
+    static Smoke smoke(StackSettings settings, Wrk wrk, String base, Duration duration) throws IOException, InterruptedException {
+        Wrk.Run accepted = wrk.run("tasks (accepted, then all done)", "tasks.lua", base, 8, duration, users(settings, "smoke-"));
         TaskBench bench = new TaskBench();
         try {
             bench.awaitDepth(base, 0, Duration.ofSeconds(60));
@@ -153,6 +156,11 @@ public final class TaskBench {
         } catch (IllegalStateException e) {
             return new Smoke(accepted, bench.depth(base));
         }
+    }
+
+    /** tasks.lua's settings: 50 users named {@code prefix}0 ... 49, each with its identity token. */
+    private static Map<String, String> users(StackSettings settings, String prefix) {
+        return Map.of("BENCH_TOKENS", Direct.bearers(settings, prefix, 50));
     }
 
     /** What {@link #smoke} saw: the accepts, and how many tasks were still undone a minute later. */

@@ -153,6 +153,7 @@ public final class DevStack {
         config.put("quarkus.datasource.username", StackSettings.DB_USER);
         config.put("quarkus.datasource.password", StackSettings.DB_PASSWORD);
         config.put("mesh.jwt.public-key-location", JwtKeys.of(settings).publicKeyFile().toString());
+        config.put("mesh.identity.keys-dir", IdentityKeys.dir(settings).toString());
         return config;
     }
 

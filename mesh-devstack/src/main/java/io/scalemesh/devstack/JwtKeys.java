@@ -25,7 +25,7 @@ public final class JwtKeys {
     private final PrivateKey privateKey;
     private final Path publicKeyFile;
 
-    private JwtKeys(KeyPair pair, Path publicKeyFile) {
+    JwtKeys(KeyPair pair, Path publicKeyFile) {
         this.privateKey = pair.getPrivate();
         this.publicKeyFile = publicKeyFile;
     }
@@ -85,7 +85,7 @@ public final class JwtKeys {
         return publicKeyFile;
     }
 
-    private static KeyPair generate() {
+    static KeyPair generate() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);
@@ -95,13 +95,13 @@ public final class JwtKeys {
         }
     }
 
-    private static String pem(String type, byte[] der) {
+    static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }
 
-    private static byte[] der(String pem) {
+    static byte[] der(String pem) {
         return Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
     }
 }

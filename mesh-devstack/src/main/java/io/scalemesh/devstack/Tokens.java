@@ -9,18 +9,28 @@ import java.util.Base64;
 import java.util.UUID;
 
 /**
- * Signs RS256 JWTs the gateway accepts ({@code ./mesh token}, tests), and the broken ones the tests
- * must see refused. Claims: iss, sub, upn, groups (user, plus admin), iat, exp, jti.
+ * Signs RS256 JWTs the gateway accepts ({@code ./mesh token}, tests), the internal identity tokens
+ * the backends accept (as the gateway mints them: mesh-events' InternalTokens), and the broken ones
+ * the tests must see refused. Claims: iss, aud, sub, upn (client tokens), groups (user, plus
+ * admin), iat, exp, jti.
  */
 public final class Tokens {
 
     /** The issuer the gateway trusts ({@code mp.jwt.verify.issuer}). */
     public static final String ISSUER = "https://scalemesh.dev/issuer";
+    /** The audience the gateway expects ({@code mp.jwt.verify.audiences}). */
+    public static final String AUDIENCE = "scalemesh-api";
+    /** What backends expect of an internal identity token (mesh-events' InternalTokens). */
+    public static final String INTERNAL_ISSUER = "https://scalemesh.dev/internal";
+    public static final String INTERNAL_AUDIENCE = "scalemesh-internal";
 
     private final JwtKeys keys;
     private String subject = "alice";
     private boolean admin;
     private String issuer = ISSUER;
+    private String audience = AUDIENCE;
+    private String upn = "";
+    private String keyId;
     private Instant issuedAt = Instant.now();
     private Duration lifetime = Duration.ofHours(1);
     private String algorithm = "RS256";
@@ -38,6 +48,17 @@ public final class Tokens {
         return signedWith(JwtKeys.of(TestStack.shared().settings())).subject(user).admin(admin).sign();
     }
 
+    /** An internal identity token as the stack's gateway mints it (60 s, no upn), to build on. */
+    public static Tokens internal(StackSettings settings) {
+        return signedWith(IdentityKeys.signer(settings, IdentityKeys.GATEWAY)).keyId(IdentityKeys.GATEWAY).issuer(INTERNAL_ISSUER)
+                .audience(INTERNAL_AUDIENCE).upn(null).lifetime(Duration.ofSeconds(60));
+    }
+
+    /** {@code Bearer <token>} for calling a test stack's backend directly, as the gateway would. */
+    public static String internalForTests(String user, boolean admin) {
+        return "Bearer " + internal(TestStack.shared().settings()).subject(user).admin(admin).sign();
+    }
+
     public Tokens subject(String subject) {
         this.subject = subject;
         return this;
@@ -50,6 +71,22 @@ public final class Tokens {
 
     public Tokens issuer(String issuer) {
         this.issuer = issuer;
+        return this;
+    }
+
+    public Tokens audience(String audience) {
+        this.audience = audience;
+        return this;
+    }
+
+    /** The upn claim: "" (the default) is the subject's, null leaves it out. */
+    public Tokens upn(String upn) {
+        this.upn = upn;
+        return this;
+    }
+
+    public Tokens keyId(String keyId) {
+        this.keyId = keyId;
         return this;
     }
 
@@ -70,9 +107,10 @@ public final class Tokens {
     }
 
     public String sign() {
-        String header = "{\"alg\":\"" + algorithm + "\",\"typ\":\"JWT\"}";
+        String header = "{\"alg\":\"" + algorithm + "\",\"typ\":\"JWT\"" + (keyId == null ? "" : ",\"kid\":\"" + keyId + "\"") + "}";
         String groups = admin ? "[\"user\",\"admin\"]" : "[\"user\"]";
-        String claims = "{\"iss\":\"" + issuer + "\",\"sub\":\"" + subject + "\",\"upn\":\"" + subject + "\","
+        String name = upn == null ? "" : ",\"upn\":\"" + (upn.isEmpty() ? subject : upn) + "\"";
+        String claims = "{\"iss\":\"" + issuer + "\",\"aud\":\"" + audience + "\",\"sub\":\"" + subject + "\"" + name + ","
                 + "\"groups\":" + groups + ",\"iat\":" + issuedAt.getEpochSecond()
                 + ",\"exp\":" + issuedAt.plus(lifetime).getEpochSecond() + ",\"jti\":\"" + UUID.randomUUID() + "\"}";
         String signingInput = base64(header.getBytes(StandardCharsets.UTF_8)) + "." + base64(claims.getBytes(StandardCharsets.UTF_8));

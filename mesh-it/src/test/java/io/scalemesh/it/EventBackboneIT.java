@@ -111,8 +111,11 @@ class EventBackboneIT {
                 .contentType("application/problem+json");
         asAdmin().get(gateway + "/api/v1/billing/invoice?userId=" + users.get(1)).then().statusCode(200);
         as(users.get(0)).get(gateway + "/api/v1/analytics/summary").then().statusCode(403);
+        // Forged identity headers count for nothing at the gateway, nor does an internal identity token.
         given().header("X-Mesh-User", users.get(1)).header("X-Mesh-Roles", "admin")
-                .get(gateway + "/api/v1/billing/invoice").then().statusCode(401); // forged identity headers count for nothing
+                .get(gateway + "/api/v1/billing/invoice").then().statusCode(401);
+        given().header("Authorization", Tokens.internalForTests(users.get(1), true))
+                .get(gateway + "/api/v1/billing/invoice").then().statusCode(401);
     }
 
     @Test

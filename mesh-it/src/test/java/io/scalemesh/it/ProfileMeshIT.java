@@ -107,6 +107,6 @@ class ProfileMeshIT {
 
     /** Straight to an instance, as the gateway forwards a caller. */
     private static RequestSpecification asUser(String user) {
-        return given().header("X-Mesh-User", user).contentType(ContentType.JSON);
+        return given().header("Authorization", Tokens.internalForTests(user, false)).contentType(ContentType.JSON);
     }
 }

@@ -7,6 +7,7 @@ import java.util.UUID;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import io.scalemesh.devstack.Tokens;
 
 /** The profile API as the gateway calls it: identity headers and JSON bodies. */
 public final class Profiles {
@@ -19,11 +20,11 @@ public final class Profiles {
     }
 
     public static RequestSpecification as(String user) {
-        return given().header("X-Mesh-User", user).contentType(ContentType.JSON);
+        return given().header("Authorization", Tokens.internalForTests(user, false)).contentType(ContentType.JSON);
     }
 
     public static RequestSpecification asAdmin() {
-        return given().header("X-Mesh-User", "root").header("X-Mesh-Roles", "admin").contentType(ContentType.JSON);
+        return given().header("Authorization", Tokens.internalForTests("root", true)).contentType(ContentType.JSON);
     }
 
     public static String body(String displayName) {

@@ -10,6 +10,7 @@ import org.awaitility.Awaitility;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import io.scalemesh.devstack.Tokens;
 
 /** The task API as the gateway calls it: identity headers, JSON bodies, polling a task to an end. */
 public final class Tasks {
@@ -18,11 +19,11 @@ public final class Tasks {
     }
 
     public static RequestSpecification as(String user) {
-        return given().header("X-Mesh-User", user).contentType(ContentType.JSON);
+        return given().header("Authorization", Tokens.internalForTests(user, false)).contentType(ContentType.JSON);
     }
 
     public static RequestSpecification asAdmin() {
-        return given().header("X-Mesh-User", "root").header("X-Mesh-Roles", "admin").contentType(ContentType.JSON);
+        return given().header("Authorization", Tokens.internalForTests("root", true)).contentType(ContentType.JSON);
     }
 
     /** Submits a task and answers its id (after asserting the 202). */

@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.jboss.resteasy.reactive.RestHeader;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.security.Authenticated;
 import io.scalemesh.analytics.counters.Buckets;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.http.MeshIdentity;
@@ -27,6 +28,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 /** Counts over a time range (admin only): per kind, per minute or hour, and distinct users. */
+@Authenticated
 @Path("/api/v1/analytics")
 @Produces(MediaType.APPLICATION_JSON)
 public class AnalyticsResource {
@@ -34,6 +36,10 @@ public class AnalyticsResource {
     private static final Duration MAX_RANGE = Duration.ofDays(7);
     /** Up to this range the series is per minute; beyond it, per hour. */
     private static final Duration MINUTE_SERIES_UP_TO = Duration.ofHours(3);
+
+    /** The caller, as the internal identity token proves it (MeshIdentity). */
+    @Inject
+    JsonWebToken callerToken;
 
     @Inject
     ReactiveRedisDataSource redis;
@@ -54,9 +60,8 @@ public class AnalyticsResource {
      */
     @GET
     @Path("/summary")
-    public Uni<Summary> summary(@RestHeader(MeshIdentity.USER_HEADER) String user, @RestHeader(MeshIdentity.ROLES_HEADER) String roles,
-            @RestQuery String from, @RestQuery String to) {
-        MeshIdentity.from(user, roles).requireAdmin();
+    public Uni<Summary> summary(@RestQuery String from, @RestQuery String to) {
+        MeshIdentity.of(callerToken).requireAdmin();
         Instant end = to == null ? Instant.now() : instant("to", to);
         Instant start = from == null ? end.minus(Duration.ofHours(1)) : instant("from", from);
         if (!start.isBefore(end)) {
@@ -100,9 +105,8 @@ public class AnalyticsResource {
 
     @GET
     @Path("/users/{userId}")
-    public Uni<UserCounts> user(@RestHeader(MeshIdentity.USER_HEADER) String user, @RestHeader(MeshIdentity.ROLES_HEADER) String roles,
-            @RestPath String userId) {
-        MeshIdentity caller = MeshIdentity.from(user, roles);
+    public Uni<UserCounts> user(@RestPath String userId) {
+        MeshIdentity caller = MeshIdentity.of(callerToken);
         if (!caller.userId().equals(userId)) {
             // A user may read their own counts (task-service's report asks on their behalf); others' need admin.
             caller.requireAdmin();

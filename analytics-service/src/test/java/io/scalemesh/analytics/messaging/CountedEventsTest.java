@@ -20,6 +20,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.KafkaProbe;
+import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
@@ -36,7 +37,7 @@ class CountedEventsTest {
             .plus(ThreadLocalRandom.current().nextInt(0, 24 * 365 * 10), ChronoUnit.HOURS);
 
     private static RequestSpecification admin() {
-        return given().header("X-Mesh-User", "the-admin").header("X-Mesh-Roles", "user,admin");
+        return given().header("Authorization", Tokens.internalForTests("the-admin", true));
     }
 
     private EventEnvelope action(String user, String name, int minute) {
@@ -76,9 +77,9 @@ class CountedEventsTest {
         admin().get("/api/v1/analytics/users/" + alice).then().statusCode(200)
                 .body("counts.'action.purchase'", equalTo(1)).body("counts.'action.view'", equalTo(1));
         // A user reads their own counts (task-service's report does so on their behalf), not another's.
-        given().header("X-Mesh-User", alice).get("/api/v1/analytics/users/" + alice).then().statusCode(200)
+        given().header("Authorization", Tokens.internalForTests(alice, false)).get("/api/v1/analytics/users/" + alice).then().statusCode(200)
                 .body("counts.'action.purchase'", equalTo(1));
-        given().header("X-Mesh-User", "mallory").get("/api/v1/analytics/users/" + alice).then().statusCode(403);
+        given().header("Authorization", Tokens.internalForTests("mallory", false)).get("/api/v1/analytics/users/" + alice).then().statusCode(403);
     }
 
     @Test
@@ -128,7 +129,7 @@ class CountedEventsTest {
     @Test
     void onlyAdminsAndOnlySaneRanges() {
         given().get("/api/v1/analytics/summary").then().statusCode(401).contentType("application/problem+json");
-        given().header("X-Mesh-User", "mallory").header("X-Mesh-Roles", "user").get("/api/v1/analytics/summary")
+        given().header("Authorization", Tokens.internalForTests("mallory", false)).get("/api/v1/analytics/summary")
                 .then().statusCode(403).contentType("application/problem+json");
         admin().get("/api/v1/analytics/summary?from=yesterday").then().statusCode(400).contentType("application/problem+json");
         admin().get("/api/v1/analytics/summary?from=" + hour.plus(1, ChronoUnit.HOURS) + "&to=" + hour).then().statusCode(400);

@@ -14,10 +14,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.security.AuthenticationFailedException;
-import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
-import io.scalemesh.events.http.MeshIdentity;
 import io.scalemesh.events.http.Problem;
+import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.events.identity.InternalTokens;
+import io.scalemesh.gateway.security.Caller;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -37,9 +38,9 @@ import jakarta.inject.Inject;
 
 /**
  * Forwards {@code /api/v1/<route>/**} to the route's backend after authenticating the caller,
- * streaming both ways (so Server-Sent Events pass through). The backend learns who calls from
- * {@code X-Mesh-User}/{@code X-Mesh-Roles}; the bearer token itself is not passed on, and identity
- * headers a client sends are dropped.
+ * streaming both ways (so Server-Sent Events pass through). The backend learns who calls from an
+ * internal identity token minted here ({@link InternalTokens}) in {@code Authorization}; the
+ * client's own token is not passed on.
  */
 @ApplicationScoped
 public class BackendProxy {
@@ -48,8 +49,7 @@ public class BackendProxy {
 
     /** Hop-by-hop headers (RFC 9110 §7.6.1) and what the gateway itself owns. */
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "authorization",
-            MeshIdentity.USER_HEADER.toLowerCase(), MeshIdentity.ROLES_HEADER.toLowerCase());
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "authorization");
 
     @Inject
     Backends backends;
@@ -62,6 +62,12 @@ public class BackendProxy {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    InternalTokens internalTokens;
+
+    @Inject
+    OpenStreams streams;
 
     @ConfigProperty(name = "mesh.gateway.balancer.policy", defaultValue = "round-robin")
     String policy;
@@ -124,7 +130,17 @@ public class BackendProxy {
             } else if (backends.route().get(route).adminOnly() && !identity.hasRole("admin")) {
                 problem(ctx, Problem.forbidden("this needs the admin role"));
             } else {
-                forward(ctx, route, identity);
+                String user;
+                try {
+                    user = Caller.userId(identity);
+                } catch (ProblemException e) {
+                    problem(ctx, e.problem());
+                    return;
+                }
+                if (isStream(ctx.request()) && !admitStream(ctx, user)) {
+                    return;
+                }
+                forward(ctx, route, internalTokens.bearer(user, identity.getRoles()));
             }
         }, failure -> {
             if (failure instanceof AuthenticationFailedException) {
@@ -136,14 +152,38 @@ public class BackendProxy {
         });
     }
 
-    private void forward(RoutingContext ctx, String route, SecurityIdentity identity) {
+    private static boolean isStream(HttpServerRequest request) {
+        return String.valueOf(request.getHeader(HttpHeaders.ACCEPT)).contains("text/event-stream");
+    }
+
+    /** Counts the stream against the user's cap (429 past it) and closes it at its maximum age. */
+    private boolean admitStream(RoutingContext ctx, String user) {
+        if (!streams.open(user)) {
+            ctx.response().putHeader("Retry-After", "5");
+            problem(ctx, Problem.of(429, "too-many-streams", "Too many open streams",
+                    "at most " + streams.maxPerUser() + " event streams may be open per user; close one first"));
+            return false;
+        }
+        long timer = vertx.setTimer(streams.maxAge().toMillis(), id -> {
+            if (!ctx.response().ended()) {
+                ctx.response().close(); // the client reconnects; the backend's side is reset with it
+            }
+        });
+        ctx.addEndHandler(done -> {
+            vertx.cancelTimer(timer);
+            streams.closed(user);
+        });
+        return true;
+    }
+
+    private void forward(RoutingContext ctx, String route, String bearer) {
         InstancePool pool = pools.get(route);
         InstancePool.Plan plan = pool.plan();
         if (plan.order().isEmpty()) {
             unavailable(ctx, route, plan.retryAfterSeconds(), "every instance's circuit is open");
             return;
         }
-        forward(ctx, route, identity, pool, plan.order(), 0);
+        forward(ctx, route, bearer, pool, plan.order(), 0);
     }
 
     /**
@@ -152,7 +192,7 @@ public class BackendProxy {
      * error, the idle timeout, or a 502/503/504) is left for the next instance only for a safe method
      * (GET, HEAD, OPTIONS), whose repetition changes nothing and which has no body to send again.
      */
-    private void forward(RoutingContext ctx, String route, SecurityIdentity identity, InstancePool pool,
+    private void forward(RoutingContext ctx, String route, String bearer, InstancePool pool,
             List<InstancePool.Instance> order, int index) {
         if (index >= order.size()) {
             unavailable(ctx, route, 1, "no instance could take the request");
@@ -160,12 +200,12 @@ public class BackendProxy {
         }
         InstancePool.Instance instance = order.get(index);
         if (!pool.acquire(instance)) {
-            forward(ctx, route, identity, pool, order, index + 1); // half-open, its one trial request under way
+            forward(ctx, route, bearer, pool, order, index + 1); // half-open, its one trial request under way
             return;
         }
         HttpServerRequest in = ctx.request();
         boolean last = index + 1 >= order.size();
-        boolean stream = String.valueOf(in.getHeader(HttpHeaders.ACCEPT)).contains("text/event-stream");
+        boolean stream = isStream(in);
         RequestOptions options = new RequestOptions().setMethod(in.method()).setHost(instance.host).setPort(instance.port)
                 .setURI(in.uri()).setConnectTimeout(connectTimeout.toMillis())
                 // A stream may rightly stay quiet for long; anything else that stalls this long has failed.
@@ -182,8 +222,7 @@ public class BackendProxy {
             // requests timed out after 30 s and opened the breaker of a healthy backend.
             ctx.response().closeHandler(closed -> out.reset());
             copyHeaders(in.headers(), out.headers());
-            out.putHeader(MeshIdentity.USER_HEADER, identity.getPrincipal().getName());
-            out.putHeader(MeshIdentity.ROLES_HEADER, String.join(",", identity.getRoles()));
+            out.putHeader(HttpHeaders.AUTHORIZATION, bearer);
             out.putHeader("X-Forwarded-For", in.remoteAddress() == null ? "" : in.remoteAddress().host());
             out.putHeader("X-Forwarded-Proto", in.scheme());
             // A retry of a safe request finds the client's (empty) body already read: send none again.
@@ -192,7 +231,7 @@ public class BackendProxy {
                 if (status == 502 || status == 503 || status == 504) {
                     failed(pool, route, instance, "answered " + status);
                     if (!last && SAFE_METHODS.contains(in.method())) {
-                        response.body().onComplete(drained -> forward(ctx, route, identity, pool, order, index + 1));
+                        response.body().onComplete(drained -> forward(ctx, route, bearer, pool, order, index + 1));
                         return;
                     }
                 } else {
@@ -206,14 +245,14 @@ public class BackendProxy {
                 }
                 failed(pool, route, instance, e.toString());
                 if (!last && SAFE_METHODS.contains(in.method()) && !ctx.response().headWritten()) {
-                    forward(ctx, route, identity, pool, order, index + 1);
+                    forward(ctx, route, bearer, pool, order, index + 1);
                 } else {
                     unavailable(ctx, route, 2, e.toString());
                 }
             });
         }).onFailure(e -> {
             failed(pool, route, instance, e.toString());
-            forward(ctx, route, identity, pool, order, index + 1);
+            forward(ctx, route, bearer, pool, order, index + 1);
         });
     }
 
@@ -238,7 +277,9 @@ public class BackendProxy {
 
     private static void copyHeaders(MultiMap from, MultiMap to) {
         from.forEach(header -> {
-            if (!NOT_FORWARDED.contains(header.getKey().toLowerCase())) {
+            String name = header.getKey().toLowerCase();
+            // X-Mesh-*: the mesh's own header namespace, never the client's to set.
+            if (!NOT_FORWARDED.contains(name) && !name.startsWith("x-mesh-")) {
                 to.add(header.getKey(), header.getValue());
             }
         });

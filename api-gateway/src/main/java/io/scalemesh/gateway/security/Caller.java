@@ -2,6 +2,8 @@ package io.scalemesh.gateway.security;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import io.quarkus.security.identity.SecurityIdentity;
+
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
@@ -18,5 +20,10 @@ public final class Caller {
             throw new ProblemException(Problem.unauthorized("the token's sub is not a valid user id"));
         }
         return subject;
+    }
+
+    /** The same for an authenticated request's identity, whose principal is the verified token. */
+    public static String userId(SecurityIdentity identity) {
+        return userId((JsonWebToken) identity.getPrincipal());
     }
 }

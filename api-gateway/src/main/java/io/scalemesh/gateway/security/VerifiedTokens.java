@@ -16,6 +16,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.scalemesh.events.identity.SubjectClaims;
 import io.smallrye.jwt.auth.principal.DefaultJWTParser;
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
 import io.smallrye.jwt.auth.principal.JWTParser;
@@ -31,8 +32,9 @@ import jakarta.inject.Inject;
  * they were the largest share of the gateway's CPU per request. Quarkus's JWT validator takes this
  * parser in place of the default one.
  *
- * <p>A token is kept under its exact text, only after it was fully verified (signature, issuer,
- * lifetime), and never past its own {@code exp} nor past {@code max-ttl}: the cache can shorten a
+ * <p>A token whose {@code upn} or {@code preferred_username} is not its {@code sub} is refused
+ * ({@link SubjectClaims}). A token is kept under its exact text, only after it was fully verified
+ * (signature, issuer, audience, age, lifetime), and never past its own {@code exp} nor past {@code max-ttl}: the cache can shorten a
  * token's life (it then verifies again), never lengthen it. Tokens that fail are never kept, so
  * forged tokens cost their verification every time. The key is public, so restarting is all a key
  * change needs; bounded by {@code max-entries} (the least recently used go first).
@@ -87,6 +89,10 @@ public class VerifiedTokens implements JWTParser {
         }
         misses.increment();
         JsonWebToken jwt = verifier.parse(token);
+        String disagreement = SubjectClaims.disagreement(jwt);
+        if (disagreement != null) {
+            throw new ParseException(disagreement);
+        }
         long lifetime = maxTtlNanos;
         if (jwt.getExpirationTime() > 0) {
             long untilExp = TimeUnit.SECONDS.toNanos(jwt.getExpirationTime()) - TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());

@@ -33,7 +33,16 @@ class AuthenticationTest {
                 Arguments.of("signed by another key", Tokens.signedWith(JwtKeys.untrusted()).sign()),
                 Arguments.of("alg none", Tokens.signedWith(trusted).algorithm("none").sign()),
                 Arguments.of("wrong issuer", Tokens.signedWith(trusted).issuer("https://evil.example/issuer").sign()),
-                Arguments.of("not a JWT", "not-a-jwt"));
+                Arguments.of("not a JWT", "not-a-jwt"),
+                Arguments.of("for another audience", Tokens.signedWith(trusted).audience("some-other-api").sign()),
+                Arguments.of("upn not its sub", Tokens.signedWith(trusted).subject("alice").upn("bob").sign()),
+                // Valid signature and exp, but issued longer ago than the maximum age (12 h).
+                Arguments.of("too old", Tokens.signedWith(trusted).issuedAt(Instant.now().minus(Duration.ofHours(13)))
+                        .lifetime(Duration.ofHours(14)).sign()),
+                // Past its exp by more than the 10 s of clock skew allowed.
+                Arguments.of("expired 20 s ago", Tokens.signedWith(trusted).issuedAt(Instant.now().minus(Duration.ofMinutes(1)))
+                        .lifetime(Duration.ofSeconds(40)).sign()),
+                Arguments.of("an internal identity token", Tokens.internal(TestStack.shared().settings()).sign()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -59,6 +68,14 @@ class AuthenticationTest {
     void analyticsNeedsTheAdminRole() {
         given().auth().oauth2(Tokens.forTests("alice", false)).get("/api/v1/analytics/summary")
                 .then().statusCode(403).contentType("application/problem+json");
+    }
+
+    @Test
+    void aTokenJustPastItsExpWithinTheClockSkewPasses() {
+        String token = Tokens.signedWith(JwtKeys.of(TestStack.shared().settings())).subject("skewed")
+                .issuedAt(Instant.now().minus(Duration.ofSeconds(62))).lifetime(Duration.ofSeconds(60)).sign();
+        given().auth().oauth2(token).contentType(ContentType.JSON).body("{\"type\":\"view\"}")
+                .post("/api/v1/actions").then().statusCode(202);
     }
 
     @Test

@@ -10,9 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.jboss.resteasy.reactive.RestHeader;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.resteasy.reactive.RestQuery;
 
+import io.quarkus.security.Authenticated;
 import io.scalemesh.billing.PriceTable;
 import io.scalemesh.billing.ledger.Ledger;
 import io.scalemesh.billing.ledger.LedgerLine;
@@ -27,9 +28,14 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 /** A user's invoice for one month: every charged line, a summary per kind, and the total. */
+@Authenticated
 @Path("/api/v1/billing")
 @Produces(MediaType.APPLICATION_JSON)
 public class InvoiceResource {
+
+    /** The caller, as the internal identity token proves it (MeshIdentity). */
+    @Inject
+    JsonWebToken callerToken;
 
     @Inject
     Ledger ledger;
@@ -50,9 +56,8 @@ public class InvoiceResource {
     /** {@code ?period=YYYY-MM} (default: this month, UTC); {@code ?userId=} for admins. */
     @GET
     @Path("/invoice")
-    public Uni<Invoice> invoice(@RestHeader(MeshIdentity.USER_HEADER) String user, @RestHeader(MeshIdentity.ROLES_HEADER) String roles,
-            @RestQuery String period, @RestQuery String userId) {
-        MeshIdentity caller = MeshIdentity.from(user, roles);
+    public Uni<Invoice> invoice(@RestQuery String period, @RestQuery String userId) {
+        MeshIdentity caller = MeshIdentity.of(callerToken);
         String owner = caller.resolveOwner(userId);
         String month = parsePeriod(period);
         return ledger.lines(owner, month).map(lines -> {

@@ -14,6 +14,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.KafkaProbe;
+import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
@@ -72,7 +73,7 @@ class InboxRetentionTest {
 
     private static void awaitInvoiceKinds(String user, String... kinds) {
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                given().header("X-Mesh-User", user).header("X-Mesh-Roles", "user").get("/api/v1/billing/invoice").then()
+                given().header("Authorization", Tokens.internalForTests(user, false)).get("/api/v1/billing/invoice").then()
                         .statusCode(200).body("lines.kind", contains(kinds)));
     }
 }

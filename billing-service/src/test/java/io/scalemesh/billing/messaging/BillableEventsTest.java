@@ -26,6 +26,7 @@ import io.restassured.specification.RequestSpecification;
 import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.KafkaProbe;
 import io.scalemesh.devstack.TestStack;
+import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
@@ -39,7 +40,7 @@ class BillableEventsTest {
     private final String user = "billing-" + UUID.randomUUID();
 
     private static RequestSpecification as(String user, String roles) {
-        return given().header("X-Mesh-User", user).header("X-Mesh-Roles", roles);
+        return given().header("Authorization", Tokens.internalForTests(user, roles.contains("admin")));
     }
 
     private static EventEnvelope action(String user, String name) {

@@ -1,28 +1,31 @@
 package io.scalemesh.events.http;
 
-import java.util.Arrays;
 import java.util.Set;
-import java.util.stream.Collectors;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import io.scalemesh.events.EventData;
+import io.scalemesh.events.identity.SubjectClaims;
 
 /**
- * Who is calling, as the gateway forwards it after verifying the JWT. Backends trust these headers
- * only because they are reachable from the gateway alone (NetworkPolicy in Kubernetes, loopback
- * locally); the gateway drops any such header a client sends.
+ * Who is calling: the verified internal identity token's {@code sub} and {@code groups}. The
+ * gateway mints that token per forwarded request ({@link io.scalemesh.events.identity.InternalTokens});
+ * a backend takes no other word for its caller, so a request that reaches it around the gateway
+ * with a header claiming to be someone is refused.
  */
 public record MeshIdentity(String userId, Set<String> roles) {
 
-    public static final String USER_HEADER = "X-Mesh-User";
-    public static final String ROLES_HEADER = "X-Mesh-Roles";
-
-    public static MeshIdentity from(String user, String roles) {
+    /** The caller of a request whose token SmallRye JWT verified; 401 when there is none. */
+    public static MeshIdentity of(JsonWebToken token) {
+        String user = token == null ? null : token.getSubject();
         if (user == null || !EventData.USER_ID.matcher(user).matches()) {
             throw new ProblemException(Problem.unauthorized("no caller identity: call through the api-gateway with a bearer token"));
         }
-        Set<String> roleSet = roles == null ? Set.of()
-                : Arrays.stream(roles.split(",")).map(String::trim).filter(r -> !r.isEmpty()).collect(Collectors.toUnmodifiableSet());
-        return new MeshIdentity(user, roleSet);
+        String disagreement = SubjectClaims.disagreement(token);
+        if (disagreement != null) {
+            throw new ProblemException(Problem.unauthorized(disagreement));
+        }
+        return new MeshIdentity(user, Set.copyOf(token.getGroups()));
     }
 
     public boolean admin() {

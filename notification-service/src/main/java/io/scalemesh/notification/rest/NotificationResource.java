@@ -2,10 +2,11 @@ package io.scalemesh.notification.rest;
 
 import java.util.List;
 
-import org.jboss.resteasy.reactive.RestHeader;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
+import io.quarkus.security.Authenticated;
 import io.scalemesh.events.http.MeshIdentity;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
@@ -21,10 +22,15 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 /** A user's own notifications: a page newest first, or a live Server-Sent Events stream. */
+@Authenticated
 @Path("/api/v1/notifications")
 public class NotificationResource {
 
     private static final int MAX_LIMIT = 100;
+
+    /** The caller, as the internal identity token proves it (MeshIdentity). */
+    @Inject
+    JsonWebToken callerToken;
 
     @Inject
     NotificationStore store;
@@ -38,9 +44,8 @@ public class NotificationResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Page> list(@RestHeader(MeshIdentity.USER_HEADER) String user, @RestHeader(MeshIdentity.ROLES_HEADER) String roles,
-            @RestQuery String before, @RestQuery String limit) {
-        MeshIdentity caller = MeshIdentity.from(user, roles);
+    public Uni<Page> list(@RestQuery String before, @RestQuery String limit) {
+        MeshIdentity caller = MeshIdentity.of(callerToken);
         // A String, parsed here: JAX-RS answers a failed Integer conversion with 404, not 400.
         int size = limit == null ? 20 : limit.matches("\\d{1,4}") ? Integer.parseInt(limit) : -1;
         if (size < 1 || size > MAX_LIMIT) {
@@ -57,7 +62,7 @@ public class NotificationResource {
     @Path("/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
-    public Multi<Notification> stream(@RestHeader(MeshIdentity.USER_HEADER) String user, @RestHeader(MeshIdentity.ROLES_HEADER) String roles) {
-        return live.of(MeshIdentity.from(user, roles).userId());
+    public Multi<Notification> stream() {
+        return live.of(MeshIdentity.of(callerToken).userId());
     }
 }

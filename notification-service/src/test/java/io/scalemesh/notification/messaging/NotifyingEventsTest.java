@@ -32,6 +32,7 @@ import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
 import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.KafkaProbe;
+import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
@@ -45,7 +46,7 @@ class NotifyingEventsTest {
     private final String user = "notify-" + UUID.randomUUID();
 
     private RequestSpecification asUser() {
-        return given().header("X-Mesh-User", user).header("X-Mesh-Roles", "user");
+        return given().header("Authorization", Tokens.internalForTests(user, false));
     }
 
     private EventEnvelope action(String name, String sku) {
@@ -119,7 +120,7 @@ class NotifyingEventsTest {
     void theStreamDeliversNotificationsLive() throws Exception {
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/api/v1/notifications/stream"))
-                .header("X-Mesh-User", user).header("X-Mesh-Roles", "user").header("Accept", "text/event-stream").build();
+                .header("Authorization", Tokens.internalForTests(user, false)).header("Accept", "text/event-stream").build();
         HttpClient client = HttpClient.newHttpClient();
         var response = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
                 .thenAccept(r -> r.body().forEach(lines::add));

@@ -1,6 +1,6 @@
 package io.scalemesh.profile.rest;
 
-
+import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 
@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 
+import io.quarkus.security.Authenticated;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.http.MeshIdentity;
 import io.scalemesh.events.http.Problem;
@@ -34,6 +35,7 @@ import jakarta.ws.rs.core.Response;
  * {@code ETag} and an {@code X-Consistency-Token}; a GET that sends the token back sees the write.
  * {@code Cache-Control: no-cache} on a GET reads past the cache.
  */
+@Authenticated
 @Path("/api/v1/profiles/{userId}")
 @Produces(MediaType.APPLICATION_JSON)
 public class ProfileResource {
@@ -45,6 +47,10 @@ public class ProfileResource {
     @Inject
     ProfileService profiles;
 
+    /** The caller, as the internal identity token proves it (MeshIdentity). */
+    @Inject
+    JsonWebToken callerToken;
+
     private final ObjectReader reader;
 
     @Inject
@@ -54,10 +60,9 @@ public class ProfileResource {
     }
 
     @GET
-    public Uni<Response> get(@RestPath String userId, @RestHeader(MeshIdentity.USER_HEADER) String user,
-            @RestHeader(MeshIdentity.ROLES_HEADER) String roles, @RestHeader(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
+    public Uni<Response> get(@RestPath String userId, @RestHeader(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
             @RestHeader(ConsistencyToken.HEADER) String token, @RestHeader(HttpHeaders.CACHE_CONTROL) String cacheControl) {
-        authorize(userId, user, roles);
+        authorize(userId);
         ConsistencyToken after = ConsistencyToken.parse(token);
         boolean bypass = cacheControl != null && cacheControl.toLowerCase(java.util.Locale.ROOT).contains("no-cache");
         return profiles.read(userId, after, bypass).map(document -> {
@@ -74,10 +79,9 @@ public class ProfileResource {
 
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> put(@RestPath String userId, String body, @RestHeader(MeshIdentity.USER_HEADER) String user,
-            @RestHeader(MeshIdentity.ROLES_HEADER) String roles, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch,
+    public Uni<Response> put(@RestPath String userId, String body, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch,
             @RestHeader(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
-        authorize(userId, user, roles);
+        authorize(userId);
         var conditions = ETags.forWrite(ifMatch, ifNoneMatch, true);
         var fields = ProfileInput.replacement(parse(body), userId);
         return profiles.replace(userId, fields, conditions).map(written -> {
@@ -90,9 +94,8 @@ public class ProfileResource {
 
     @PATCH
     @Consumes({MERGE_PATCH, MediaType.APPLICATION_JSON})
-    public Uni<Response> patch(@RestPath String userId, String body, @RestHeader(MeshIdentity.USER_HEADER) String user,
-            @RestHeader(MeshIdentity.ROLES_HEADER) String roles, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch) {
-        authorize(userId, user, roles);
+    public Uni<Response> patch(@RestPath String userId, String body, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch) {
+        authorize(userId);
         var conditions = ETags.forWrite(ifMatch, null, false);
         JsonNode changes = parse(body);
         ProfileInput.checkPatch(changes, userId);
@@ -101,9 +104,8 @@ public class ProfileResource {
     }
 
     @DELETE
-    public Uni<Response> delete(@RestPath String userId, @RestHeader(MeshIdentity.USER_HEADER) String user,
-            @RestHeader(MeshIdentity.ROLES_HEADER) String roles, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch) {
-        authorize(userId, user, roles);
+    public Uni<Response> delete(@RestPath String userId, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch) {
+        authorize(userId);
         var conditions = ETags.forWrite(ifMatch, null, false);
         return profiles.delete(userId, conditions).map(written -> written(Response.noContent(), written));
     }
@@ -119,8 +121,8 @@ public class ProfileResource {
     }
 
     /** A well-formed user id, and the caller is that user or an admin (checked before anything is read). */
-    private static void authorize(String userId, String user, String roles) {
-        MeshIdentity caller = MeshIdentity.from(user, roles);
+    private void authorize(String userId) {
+        MeshIdentity caller = MeshIdentity.of(callerToken);
         if (!EventData.USER_ID.matcher(userId).matches()) {
             throw new ProblemException(Problem.badRequest("'" + userId.substring(0, Math.min(userId.length(), 64))
                     + "' is not a user id: 1 to 128 of letters, digits and . _ @ -, starting with a letter or digit"));

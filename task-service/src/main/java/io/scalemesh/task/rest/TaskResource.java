@@ -10,11 +10,13 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.security.Authenticated;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
@@ -47,6 +49,7 @@ import jakarta.ws.rs.core.Response;
  * and answers 202 with where to watch it; workers do it later at their own pace. A full queue
  * answers 429 with Retry-After instead of taking work it cannot hold.
  */
+@Authenticated
 @Path("/api/v1/tasks")
 @Produces(MediaType.APPLICATION_JSON)
 public class TaskResource {
@@ -54,6 +57,10 @@ public class TaskResource {
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final String SOURCE = "/task-service";
     private static final int MAX_PAGE = 100;
+
+    /** The caller, as the internal identity token proves it (MeshIdentity). */
+    @Inject
+    JsonWebToken callerToken;
 
     @Inject
     TaskStore store;
@@ -86,9 +93,8 @@ public class TaskResource {
     }
 
     @POST
-    public Uni<Response> submit(String body, @RestHeader(MeshIdentity.USER_HEADER) String user,
-            @RestHeader(MeshIdentity.ROLES_HEADER) String roles, @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey) {
-        MeshIdentity caller = MeshIdentity.from(user, roles);
+    public Uni<Response> submit(String body, @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey) {
+        MeshIdentity caller = MeshIdentity.of(callerToken);
         requireApiRole();
         if (idempotencyKey != null && (idempotencyKey.isEmpty() || idempotencyKey.length() > 255
                 || !idempotencyKey.chars().allMatch(c -> c >= 0x21 && c <= 0x7e))) {
@@ -138,9 +144,8 @@ public class TaskResource {
 
     @GET
     @Path("/{id}")
-    public Uni<Response> get(@RestPath String id, @RestHeader(MeshIdentity.USER_HEADER) String user,
-            @RestHeader(MeshIdentity.ROLES_HEADER) String roles) {
-        MeshIdentity caller = MeshIdentity.from(user, roles);
+    public Uni<Response> get(@RestPath String id) {
+        MeshIdentity caller = MeshIdentity.of(callerToken);
         return owned(id, caller).map(task -> {
             Response.ResponseBuilder response = Response.ok(TaskView.of(task));
             if (!task.status().finished()) {
@@ -152,9 +157,8 @@ public class TaskResource {
 
     /** The caller's tasks (an admin's: anyone's with {@code userId}), newest first, {@code limit} per page. */
     @GET
-    public Uni<Page> list(@RestHeader(MeshIdentity.USER_HEADER) String user, @RestHeader(MeshIdentity.ROLES_HEADER) String roles,
-            @RestQuery String status, @RestQuery String limit, @RestQuery String before, @RestQuery String userId) {
-        MeshIdentity caller = MeshIdentity.from(user, roles);
+    public Uni<Page> list(@RestQuery String status, @RestQuery String limit, @RestQuery String before, @RestQuery String userId) {
+        MeshIdentity caller = MeshIdentity.of(callerToken);
         String owner = caller.resolveOwner(userId);
         TaskStatus wanted = parseStatus(status);
         int size = parseLimit(limit);
@@ -174,9 +178,8 @@ public class TaskResource {
     /** Cancels a task that has not started: 200 with the CANCELLED task, or 409 once a worker has it. */
     @DELETE
     @Path("/{id}")
-    public Uni<TaskView> cancel(@RestPath String id, @RestHeader(MeshIdentity.USER_HEADER) String user,
-            @RestHeader(MeshIdentity.ROLES_HEADER) String roles) {
-        MeshIdentity caller = MeshIdentity.from(user, roles);
+    public Uni<TaskView> cancel(@RestPath String id) {
+        MeshIdentity caller = MeshIdentity.of(callerToken);
         requireApiRole();
         return owned(id, caller)
                 .chain(task -> store.cancel(id))

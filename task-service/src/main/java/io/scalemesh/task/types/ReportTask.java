@@ -17,8 +17,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.scalemesh.events.EventCodec;
-import io.scalemesh.events.http.MeshIdentity;
 import io.scalemesh.events.http.Problem.FieldError;
+import io.scalemesh.events.identity.InternalTokens;
 import io.scalemesh.task.Task;
 import io.scalemesh.task.store.TaskStore;
 import io.smallrye.mutiny.Uni;
@@ -47,6 +47,9 @@ public class ReportTask implements TaskType {
 
     @Inject
     TaskStore store;
+
+    @Inject
+    InternalTokens identity;
 
     /** host:port of each analytics-service instance, used in turn. */
     @ConfigProperty(name = "mesh.task.report.analytics-instances", defaultValue = "127.0.0.1:8084")
@@ -109,12 +112,12 @@ public class ReportTask implements TaskType {
                 });
     }
 
-    /** The user's action counts, from analytics-service, asked as the user. */
+    /** The user's action counts, from analytics-service, asked as the user (task-service's own identity token). */
     private Uni<JsonNode> activity(String userId) {
         String instance = analytics.get(Math.floorMod(next.getAndIncrement(), analytics.size()));
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
                 .setAbsoluteURI("http://" + instance + "/api/v1/analytics/users/" + userId)
-                .putHeader(MeshIdentity.USER_HEADER, userId).setTimeout(timeout.toMillis());
+                .putHeader("Authorization", identity.bearer(userId, List.of("user"))).setTimeout(timeout.toMillis());
         return client.request(options)
                 .chain(request -> request.send())
                 .chain(response -> response.body().map(body -> {

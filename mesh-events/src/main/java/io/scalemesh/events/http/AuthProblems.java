@@ -1,21 +1,21 @@
-package io.scalemesh.gateway.security;
+package io.scalemesh.events.http;
 
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
-import io.scalemesh.events.http.Problem;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 /**
- * Authentication outcomes as problem+json. Proactive authentication is off (application.properties)
- * so that these reach the mappers instead of leaving an empty 401.
+ * Authentication outcomes as problem+json, at the gateway (the client's JWT) and at each backend
+ * (the internal identity token). Proactive authentication is off (the services' configuration) so
+ * that these reach the mappers instead of leaving an empty 401.
  */
 public class AuthProblems {
 
-    static final String CHALLENGE = "Bearer realm=\"scalemesh\"";
+    public static final String CHALLENGE = "Bearer realm=\"scalemesh\"";
 
     @ServerExceptionMapper
     public Response missing(UnauthorizedException e, UriInfo uri) {

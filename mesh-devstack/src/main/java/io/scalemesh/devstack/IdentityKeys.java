@@ -1,0 +1,83 @@
+package io.scalemesh.devstack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The keys of the mesh's internal identity tokens ({@code mesh.identity.keys-dir}): one RS256 key
+ * per service that signs (api-gateway, task-service), generated on first use into the profile's
+ * state folder, and the JWKS files the backends verify with: {@code gateway.jwks.json} (the
+ * gateway's key: every backend) and {@code gateway-and-tasks.jwks.json} (analytics-service, which
+ * task-service's reports also call).
+ */
+public final class IdentityKeys {
+
+    public static final String GATEWAY = "api-gateway";
+    public static final String TASKS = "task-service";
+
+    private IdentityKeys() {
+    }
+
+    /** The folder, with every key and JWKS in it, made the first time it is asked for. */
+    public static synchronized Path dir(StackSettings settings) {
+        Path dir = settings.stateDir().resolve("identity");
+        try {
+            Files.createDirectories(dir);
+            for (String signer : List.of(GATEWAY, TASKS)) {
+                Path key = dir.resolve(signer + ".pem");
+                if (!Files.exists(key)) {
+                    KeyPair pair = JwtKeys.generate();
+                    Files.writeString(key, JwtKeys.pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+                    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+                }
+            }
+            Files.writeString(dir.resolve("gateway.jwks.json"), jwks(dir, List.of(GATEWAY)));
+            Files.writeString(dir.resolve("gateway-and-tasks.jwks.json"), jwks(dir, List.of(GATEWAY, TASKS)));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The signing key of {@code signer} ({@link #GATEWAY} or {@link #TASKS}). */
+    public static JwtKeys signer(StackSettings settings, String signer) {
+        return JwtKeys.signingWith(dir(settings).resolve(signer + ".pem"));
+    }
+
+    private static String jwks(Path dir, List<String> signers) throws IOException {
+        StringBuilder keys = new StringBuilder();
+        for (String signer : signers) {
+            RSAPrivateCrtKey key = (RSAPrivateCrtKey) read(dir.resolve(signer + ".pem"));
+            keys.append(keys.length() == 0 ? "" : ",").append("{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":\"")
+                    .append(signer).append("\",\"n\":\"").append(base64(key.getModulus().toByteArray()))
+                    .append("\",\"e\":\"").append(base64(key.getPublicExponent().toByteArray())).append("\"}");
+        }
+        return "{\"keys\":[" + keys + "]}\n";
+    }
+
+    private static PrivateKey read(Path file) throws IOException {
+        try {
+            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(JwtKeys.der(Files.readString(file))));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("unreadable identity key " + file + "; delete it to make a new one", e);
+        }
+    }
+
+    /** Unsigned big-endian, as JWK wants it: BigInteger adds a sign byte when the top bit is set. */
+    private static String base64(byte[] twosComplement) {
+        int skip = twosComplement.length > 1 && twosComplement[0] == 0 ? 1 : 0;
+        byte[] unsigned = java.util.Arrays.copyOfRange(twosComplement, skip, twosComplement.length);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(unsigned);
+    }
+}
