@@ -21,6 +21,7 @@ import io.scalemesh.events.http.Problem.FieldError;
 import io.scalemesh.events.identity.InternalTokens;
 import io.scalemesh.task.Task;
 import io.scalemesh.task.store.TaskStore;
+import io.scalemesh.task.types.TaskFailure.Code;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.http.HttpMethod;
@@ -122,19 +123,20 @@ public class ReportTask implements TaskType {
                 .chain(request -> request.send())
                 .chain(response -> response.body().map(body -> {
                     if (response.statusCode() >= 500) {
-                        throw TaskFailure.retryable("analytics-service answered " + response.statusCode());
+                        throw TaskFailure.retryable(Code.DEPENDENCY_UNAVAILABLE, "analytics-service answered " + response.statusCode());
                     }
                     if (response.statusCode() != 200) {
-                        throw TaskFailure.permanent("analytics-service refused the report's query with " + response.statusCode());
+                        throw TaskFailure.permanent(Code.DEPENDENCY_REFUSED,
+                                "analytics-service refused the report's query with " + response.statusCode());
                     }
                     try {
                         return EventCodec.json().readTree(body.toString(StandardCharsets.UTF_8)).path("counts");
                     } catch (java.io.IOException e) {
-                        throw TaskFailure.permanent("analytics-service answered unreadable JSON");
+                        throw TaskFailure.permanent(Code.DEPENDENCY_INVALID_ANSWER, "analytics-service answered unreadable JSON");
                     }
                 }))
                 .onFailure(f -> !(f instanceof TaskFailure))
-                .transform(f -> TaskFailure.retryable("analytics-service is unreachable: " + f.getMessage()));
+                .transform(f -> TaskFailure.retryable(Code.DEPENDENCY_UNAVAILABLE, "analytics-service is unreachable: " + f.getMessage()));
     }
 
     private static String seal(String text, long rounds) {

@@ -168,26 +168,31 @@ public class TaskWorker {
     }
 
     /** What one run came to: a finish to record, or (finish null) a failure to try again. */
-    private record Run(Task task, Delivery delivery, TaskStore.Finish finish, String error, long startedNanos) {
+    private record Run(Task task, Delivery delivery, TaskStore.Finish finish, String reason, String error, long startedNanos) {
     }
 
     private Uni<Run> run(Task task, Delivery delivery) {
         long started = System.nanoTime();
         Uni<JsonNode> work = types.find(task.type())
                 .map(type -> Uni.createFrom().deferred(() -> type.run(task)))
-                .orElseGet(() -> Uni.createFrom().failure(TaskFailure.permanent("unknown task type " + task.type())));
+                .orElseGet(() -> Uni.createFrom().failure(TaskFailure.permanent(TaskFailure.Code.UNKNOWN_TYPE, "unknown task type " + task.type())));
         return work.onItemOrFailure().transform((result, failure) -> {
             if (failure == null) {
-                return new Run(task, delivery, finish(task, TaskStatus.SUCCEEDED, result, null, delivery), null, started);
+                return new Run(task, delivery, finish(task, TaskStatus.SUCCEEDED, result, null, delivery), null, null, started);
             }
             boolean retryable = !(failure instanceof TaskFailure tf) || tf.retryable();
             String reason = failure instanceof TaskFailure ? failure.getMessage() : failure.toString();
+            // The client sees the code; the reason (hosts, exception text) stays in the log and the DLQ.
+            String code = (failure instanceof TaskFailure tf ? tf.code() : TaskFailure.Code.INTERNAL).slug();
+            if (!(failure instanceof TaskFailure)) {
+                LOG.errorf(failure, "task %s attempt %d failed unexpectedly", task.id(), task.attempts());
+            }
             if (!retryable || task.attempts() >= maxAttempts) {
                 String verdict = "task " + task.id() + " failed after " + task.attempts() + " attempt(s): " + reason;
-                return new Run(task, delivery, finish(task, TaskStatus.FAILED, null, reason, delivery).withDeadLetterReason(verdict),
-                        reason, started);
+                return new Run(task, delivery, finish(task, TaskStatus.FAILED, null, code, delivery).withDeadLetterReason(verdict),
+                        reason, code, started);
             }
-            return new Run(task, delivery, null, reason, started);
+            return new Run(task, delivery, null, reason, code, started);
         });
     }
 
@@ -197,7 +202,7 @@ public class TaskWorker {
         }
         return Uni.join().all(retries.stream().map(r -> {
             Duration delay = backoff(r.task().attempts());
-            LOG.infof("task %s attempt %d failed (%s); retrying in %d ms", r.task().id(), r.task().attempts(), r.error(), delay.toMillis());
+            LOG.infof("task %s attempt %d failed (%s); retrying in %d ms", r.task().id(), r.task().attempts(), r.reason(), delay.toMillis());
             return store.failedAttempt(r.task().id(), r.error()).onItem().delayIt().by(delay).chain(() -> attempt(List.of(r.delivery())));
         }).toList()).andFailFast().replaceWithVoid();
     }

@@ -49,7 +49,7 @@ class TaskWorkerTest {
             String next = submit(user, "{\"type\": \"sum\", \"input\": {\"numbers\": [2, 3]}}");
 
             awaitStatus(user, doomed, "FAILED", "SUCCEEDED").then().body("status", equalTo("FAILED"))
-                    .body("attempts", equalTo(3)).body("error", containsString("analytics-service"));
+                    .body("attempts", equalTo(3)).body("error", equalTo("dependency-unavailable"));
             ConsumerRecord<String, String> dead = dlq.readUntil(r -> about(r, doomed), Duration.ofSeconds(30)).get(0);
             assertEquals(user, dead.key());
             assertNotNull(dead.headers().lastHeader("dead-letter-reason"), "the DLQ record says why");
