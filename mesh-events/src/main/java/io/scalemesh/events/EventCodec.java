@@ -3,7 +3,9 @@ package io.scalemesh.events;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,7 +16,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public final class EventCodec {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A key given twice is ambiguous (which one does a consumer see?): refused, never one kept silently. */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
     private EventCodec() {
     }

@@ -24,20 +24,29 @@ public final class ActionRequest {
 
     private static final Set<String> ACTION_FIELDS = Set.of("type", "attributes");
 
+    /**
+     * What an action may be: one of {@code knownTypes}, attributes nested at most {@code maxDepth}
+     * levels, no string in them over {@code maxValueChars}. The last bounds what an event carries
+     * into its consumers (a notification's text is NOTIFYed, and PostgreSQL takes 8,000 bytes at
+     * most): too long is a 400 here, never a poison record there.
+     */
+    public record Rules(Set<String> knownTypes, int maxDepth, int maxValueChars) {
+    }
+
     private ActionRequest() {
     }
 
-    public static EventData.UserAction parseOne(String body, Set<String> knownTypes, int maxDepth) {
+    public static EventData.UserAction parseOne(String body, Rules rules) {
         JsonNode root = parse(body);
         List<Problem.FieldError> errors = new ArrayList<>();
-        EventData.UserAction action = validate(root, "", knownTypes, maxDepth, errors);
+        EventData.UserAction action = validate(root, "", rules, errors);
         if (!errors.isEmpty()) {
             throw new ProblemException(Problem.validation(errors));
         }
         return action;
     }
 
-    public static List<EventData.UserAction> parseBatch(String body, Set<String> knownTypes, int maxDepth, int maxActions) {
+    public static List<EventData.UserAction> parseBatch(String body, Rules rules, int maxActions) {
         JsonNode root = parse(body);
         if (!root.isObject() || !root.path("actions").isArray()) {
             throw new ProblemException(Problem.validation(List.of(new Problem.FieldError("actions", "must be an array of actions"))));
@@ -59,7 +68,7 @@ public final class ActionRequest {
         List<Problem.FieldError> errors = new ArrayList<>();
         List<EventData.UserAction> actions = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
-            actions.add(validate(items.get(i), "actions[" + i + "].", knownTypes, maxDepth, errors));
+            actions.add(validate(items.get(i), "actions[" + i + "].", rules, errors));
         }
         if (!errors.isEmpty()) {
             throw new ProblemException(Problem.validation(errors));
@@ -78,8 +87,8 @@ public final class ActionRequest {
         }
     }
 
-    private static EventData.UserAction validate(JsonNode node, String path, Set<String> knownTypes, int maxDepth,
-            List<Problem.FieldError> errors) {
+    private static EventData.UserAction validate(JsonNode node, String path, Rules rules, List<Problem.FieldError> errors) {
+        Set<String> knownTypes = rules.knownTypes();
         if (node == null || !node.isObject()) {
             errors.add(new Problem.FieldError(path.isEmpty() ? "body" : path.substring(0, path.length() - 1), "must be a JSON object"));
             return null;
@@ -107,13 +116,37 @@ public final class ActionRequest {
         if (attributes != null && !attributes.isNull()) {
             if (!attributes.isObject()) {
                 errors.add(new Problem.FieldError(path + "attributes", "must be a JSON object"));
-            } else if (depth(attributes) > maxDepth) {
-                errors.add(new Problem.FieldError(path + "attributes", "nests deeper than " + maxDepth + " levels"));
+            } else if (depth(attributes) > rules.maxDepth()) {
+                errors.add(new Problem.FieldError(path + "attributes", "nests deeper than " + rules.maxDepth() + " levels"));
             } else {
-                attributeObject = (ObjectNode) attributes;
+                int before = errors.size();
+                longStrings(attributes, path + "attributes", rules.maxValueChars(), errors);
+                if (errors.size() == before) {
+                    attributeObject = (ObjectNode) attributes;
+                }
             }
         }
         return typeName == null ? null : new EventData.UserAction(typeName, attributeObject);
+    }
+
+    /** Every string (value or key) longer than {@code max} characters, by its path. */
+    private static void longStrings(JsonNode node, String path, int max, List<Problem.FieldError> errors) {
+        if (node.isTextual() && node.asText().length() > max) {
+            errors.add(new Problem.FieldError(path, "is longer than " + max + " characters"));
+        } else if (node.isObject()) {
+            for (Iterator<java.util.Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext();) {
+                java.util.Map.Entry<String, JsonNode> field = fields.next();
+                if (field.getKey().length() > max) {
+                    errors.add(new Problem.FieldError(path, "has a key longer than " + max + " characters"));
+                } else {
+                    longStrings(field.getValue(), path + "." + field.getKey(), max, errors);
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                longStrings(node.get(i), path + "[" + i + "]", max, errors);
+            }
+        }
     }
 
     private static int depth(JsonNode node) {

@@ -16,6 +16,7 @@ import io.scalemesh.events.EventTypes;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
 import io.scalemesh.gateway.idempotency.IdempotencyKeys;
+import io.scalemesh.gateway.ratelimit.RateLimitFilter;
 import io.scalemesh.gateway.security.Caller;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -44,6 +45,9 @@ public class ActionResource {
     @Inject
     IdempotencyKeys idempotency;
 
+    @Inject
+    RateLimitFilter rateLimit;
+
     @ConfigProperty(name = "mesh.gateway.action-types")
     Set<String> actionTypes;
 
@@ -59,6 +63,9 @@ public class ActionResource {
     @ConfigProperty(name = "mesh.gateway.max-json-depth", defaultValue = "8")
     int maxJsonDepth;
 
+    @ConfigProperty(name = "mesh.gateway.max-attribute-chars", defaultValue = "1024")
+    int maxAttributeChars;
+
     public record Accepted(String eventId) {
     }
 
@@ -71,7 +78,7 @@ public class ActionResource {
         String user = Caller.userId(token);
         return idempotency.once(user, idempotencyKey, "/api/v1/actions", body, () -> {
             requireSize(body, maxActionBytes);
-            EventData.UserAction action = ActionRequest.parseOne(body, actionTypes, maxJsonDepth);
+            EventData.UserAction action = ActionRequest.parseOne(body, rules());
             EventEnvelope event = EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson());
             return publisher.publish(event).map(done -> Response.accepted(new Accepted(event.id())).build());
         });
@@ -88,9 +95,22 @@ public class ActionResource {
 
     private Uni<Response> batch(String user, String body) {
         requireSize(body, maxBatchBytes);
-        List<EventEnvelope> events = ActionRequest.parseBatch(body, actionTypes, maxJsonDepth, maxBatchActions).stream()
+        List<EventEnvelope> events = ActionRequest.parseBatch(body, rules(), maxBatchActions).stream()
                 .map(action -> EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson()))
                 .toList();
+        // The door took one token; a batch of N is N actions' worth of the caller's rate.
+        return rateLimit.takeMore(user, "actions", events.size() - 1).chain(decision -> {
+            if (!decision.allowed()) {
+                long retryAfter = Math.max(1, (decision.retryAfter().toMillis() + 999) / 1000);
+                return Uni.createFrom().failure(new ProblemException(Problem.of(429, "rate-limited", "Too many requests",
+                        "a batch costs one token per action; this one needs " + events.size() + "; retry after " + retryAfter + " s"),
+                        Map.of("Retry-After", Long.toString(retryAfter))));
+            }
+            return publishAll(events);
+        });
+    }
+
+    private Uni<Response> publishAll(List<EventEnvelope> events) {
         // Sent in order through one producer: per-user order holds inside the batch too.
         List<Uni<Boolean>> sends = events.stream()
                 .map(event -> publisher.publish(event).map(done -> true).onFailure().recoverWithItem(false))
@@ -110,6 +130,10 @@ public class ActionResource {
                     + " actions were not acknowledged by the event broker; acceptedEventIds lists the durable ones")
                     .withExtensions(Map.of("acceptedEventIds", durable)), Map.of("Retry-After", "5"));
         });
+    }
+
+    private ActionRequest.Rules rules() {
+        return new ActionRequest.Rules(actionTypes, maxJsonDepth, maxAttributeChars);
     }
 
     private static void requireSize(String body, int maxBytes) {

@@ -26,9 +26,9 @@ import jakarta.ws.rs.core.Response;
  * {@code Idempotency-Key} on POST: the first request with a key runs; a retry with the same key and
  * body gets the first response again ({@code Idempotency-Replayed: true}) and does nothing; the
  * same key with another body is a 422; a retry while the first still runs is a 409. A 5xx is not
- * kept, so a retry after a broker outage really runs. Keys are per user, kept {@code ttl} (24 h),
- * in Redis so every gateway instance sees them. Without Redis a keyed request is refused (503):
- * the guarantee the client asked for cannot be given.
+ * kept, nor a 429, so a retry after a broker outage or a refill really runs. Keys are per user,
+ * kept {@code ttl} (24 h), in Redis so every gateway instance sees them. Without Redis a keyed
+ * request is refused (503): the guarantee the client asked for cannot be given.
  */
 @ApplicationScoped
 public class IdempotencyKeys {
@@ -98,8 +98,8 @@ public class IdempotencyKeys {
                     } else if (failure != null) {
                         return release(redisKey).chain(() -> Uni.createFrom().failure(failure));
                     }
-                    if (outcome.getStatus() >= 500) {
-                        // Not kept: after an outage the client's retry must really run.
+                    if (outcome.getStatus() >= 500 || outcome.getStatus() == 429) {
+                        // Not kept: after an outage, or once the rate limit refills, the client's retry must really run.
                         Response kept = response;
                         return release(redisKey).chain(() -> failure != null ? Uni.createFrom().failure(failure)
                                 : Uni.createFrom().item(kept));

@@ -16,7 +16,7 @@ import jakarta.enterprise.event.Observes;
 public class SecurityHeaders {
 
     void register(@Observes Router router) {
-        router.route().order(-100).handler(this::addOnEnd);
+        router.route().order(-200).handler(this::addOnEnd); // first, so every answer has them
     }
 
     private void addOnEnd(RoutingContext ctx) {

@@ -93,6 +93,8 @@ class ActionResourceTest {
         attributes not an object    | {"type": "view", "attributes": [1]} | application/json | 400 | validation
         unknown field               | {"type": "view", "colour": "red"} | application/json | 400 | validation
         not an object               | ["view"]                         | application/json | 400 | validation
+        a key given twice           | {"type": "view", "type": "purchase"} | application/json | 400 | malformed-json
+        an attribute key twice      | {"type": "view", "attributes": {"a": 1, "a": 2}} | application/json | 400 | malformed-json
         wrong content type          | {"type": "view"}                 | text/plain       | 415 | unsupported-media-type
         """)
     void aBadActionIsAProblemAndPublishesNothing(String name, String body, String contentType, int status, String problem) {
@@ -106,6 +108,15 @@ class ActionResourceTest {
         String user = newUser();
         String big = "{\"type\":\"view\",\"attributes\":{\"blob\":\"" + "x".repeat(70 * 1024) + "\"}}";
         assertRejectedAndNothingPublished(user, () -> as(user).body(big).post("/api/v1/actions"), 413, "payload-too-large");
+    }
+
+    @Test
+    void anAttributeLongerThanAConsumerCanCarryIsRejectedByItsPath() {
+        String user = newUser();
+        String body = "{\"type\":\"purchase\",\"attributes\":{\"item\":{\"name\":\"" + "x".repeat(1025) + "\"}}}";
+        assertRejectedAndNothingPublished(user, () -> as(user).body(body).post("/api/v1/actions"), 400, "validation");
+        as(user).body(body).post("/api/v1/actions").then().body("errors[0].field", org.hamcrest.Matchers.equalTo("attributes.item.name"));
+        as(user).body(body.replace("x".repeat(1025), "x".repeat(1024))).post("/api/v1/actions").then().statusCode(202);
     }
 
     @Test

@@ -65,6 +65,45 @@ class RateLimitTest {
     }
 
     @Test
+    void aBatchOfNActionsCostsNTokens() {
+        String user = "rl-" + UUID.randomUUID();
+        String three = "{\"actions\":[{\"type\":\"view\"},{\"type\":\"view\"},{\"type\":\"view\"}]}";
+        given().auth().oauth2(Tokens.forTests(user, false)).contentType(ContentType.JSON).body(three).post("/api/v1/actions:batch")
+                .then().statusCode(202);
+        post(user).then().statusCode(202);
+        post(user).then().statusCode(202);
+        post(user).then().statusCode(429); // 3 + 2 of 5
+        // A batch bigger than what is left is refused whole, with nothing published, and says when to retry.
+        String user2 = "rl-" + UUID.randomUUID();
+        post(user2).then().statusCode(202);
+        post(user2).then().statusCode(202);
+        given().auth().oauth2(Tokens.forTests(user2, false)).contentType(ContentType.JSON)
+                .body("{\"actions\":[" + "{\"type\":\"view\"},".repeat(4) + "{\"type\":\"view\"}]}").post("/api/v1/actions:batch")
+                .then().statusCode(429).contentType("application/problem+json").header("Retry-After", org.hamcrest.Matchers.notNullValue());
+    }
+
+    @Test
+    void anEncodedRouteNameDrawsFromTheRoutesOwnBucket() {
+        String user = "rl-" + UUID.randomUUID();
+        for (int i = 0; i < 5; i++) {
+            post(user).then().statusCode(202);
+        }
+        // %61 is "a": the same route to the router, so the same bucket, not a fresh one.
+        given().auth().oauth2(Tokens.forTests(user, false)).contentType(ContentType.JSON).body("{\"type\":\"view\"}")
+                .urlEncodingEnabled(false).post("/api/v1/%61ctions").then().statusCode(429);
+    }
+
+    @Test
+    void aPathWithDotSegmentsIsRefused() {
+        String token = Tokens.forTests("rl-" + UUID.randomUUID(), false);
+        for (String path : new String[] { "/api/v1/notifications/../actions", "/api/v1/./actions", "/api/v1/x/%2e%2e/actions",
+                "/api/v1/profiles/a%2fb" }) {
+            given().auth().oauth2(token).urlEncodingEnabled(false).get(path).then().statusCode(400)
+                    .contentType("application/problem+json");
+        }
+    }
+
+    @Test
     void oneUsersBucketDoesNotLimitAnother() {
         String greedy = "rl-" + UUID.randomUUID();
         for (int i = 0; i < 6; i++) {
