@@ -42,7 +42,7 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- if .Values.kafka.bootstrapServers -}}
 {{ .Values.kafka.bootstrapServers }}
 {{- else if .Values.kafka.strimzi.enabled -}}
-{{ printf "%s-kafka-bootstrap:9092" .Values.kafka.strimzi.clusterName }}
+{{ printf "%s-kafka-bootstrap:9093" .Values.kafka.strimzi.clusterName }}
 {{- else -}}
 {{ fail "kafka: set kafka.bootstrapServers, or enable kafka.strimzi" }}
 {{- end }}
@@ -88,6 +88,32 @@ redis
 
 {{- define "scalemesh.jwtSecret" -}}
 {{ default "scalemesh-jwt" .Values.global.jwt.existingSecret }}
+{{- end }}
+
+{{/* The Secret (keys username, password) every service logs in to Redis with. */}}
+{{- define "scalemesh.redisSecret" -}}
+{{ default "scalemesh-redis" .Values.redis.existingSecret }}
+{{- end }}
+
+{{/* Whether the mesh's Kafka is the chart's Strimzi cluster: TLS, SCRAM users and ACLs. */}}
+{{- define "scalemesh.strimzi" -}}
+{{- if and .Values.kafka.strimzi.enabled (not .Values.kafka.bootstrapServers) -}}true{{- end -}}
+{{- end }}
+
+{{/*
+What of the identity Secret a service mounts: a signer its private key, a backend the JWKS it
+trusts (analytics-service also task-service's key, whose reports call it).
+*/}}
+{{- define "scalemesh.identityItems" -}}
+{{- if eq .name "api-gateway" -}}
+[api-gateway.pem]
+{{- else if eq .name "task-service" -}}
+[task-service.pem, gateway.jwks.json]
+{{- else if eq .name "analytics-service" -}}
+[gateway-and-tasks.jwks.json]
+{{- else -}}
+[gateway.jwks.json]
+{{- end -}}
 {{- end }}
 
 {{/* Whether a service is scaled by KEDA (then it gets no HorizontalPodAutoscaler). */}}

@@ -188,6 +188,62 @@ class HelmChartTest {
     }
 
     @Test
+    void securityIsOnByDefault() {
+        List<ObjectNode> manifests = Chart.render(Values.DEFAULTS, Map.of());
+        assertFalse(Chart.ofKind(manifests, "NetworkPolicy").isEmpty(), "NetworkPolicy on by default");
+        for (ObjectNode secret : Chart.ofKind(manifests, "Secret")) {
+            secret.path("data").fieldNames().forEachRemaining(key -> assertFalse(key.contains("private"),
+                    secret.at("/metadata/name").asText() + " holds a private key the chart made"));
+        }
+        assertEquals(Set.of("/api"), paths(Chart.render(Values.PRODUCTION, Map.of())), "the Ingress routes /api only");
+
+        Map<String, Set<String>> identityFiles = new HashMap<>();
+        for (String service : SERVICES) {
+            ObjectNode deployment = Chart.named(manifests, "Deployment", service);
+            JsonNode container = deployment.at("/spec/template/spec/containers/0");
+            Map<String, String> env = new HashMap<>();
+            container.path("env").forEach(var -> env.put(var.path("name").asText(), var.path("value").asText()));
+            assertEquals("0.0.0.0", env.get("QUARKUS_HTTP_HOST"), service + " listens only on loopback in its pod");
+            for (JsonNode volume : deployment.at("/spec/template/spec/volumes")) {
+                if (volume.path("name").asText().equals("identity")) {
+                    assertEquals("scalemesh-identity", volume.at("/secret/secretName").asText());
+                    Set<String> files = new TreeSet<>();
+                    volume.at("/secret/items").forEach(item -> files.add(item.path("key").asText()));
+                    identityFiles.put(service, files);
+                }
+            }
+            String config = Chart.named(manifests, "ConfigMap", service + "-config").at("/data/application.properties").asText();
+            assertTrue(config.contains("kafka.security.protocol=SASL_SSL") && config.contains("username=\"" + service + "\""),
+                    service + " logs in to Kafka as itself over TLS: " + config);
+        }
+        assertEquals(Set.of("api-gateway.pem"), identityFiles.get("api-gateway"), "the gateway holds its signing key only");
+        assertEquals(Set.of("task-service.pem", "gateway.jwks.json"), identityFiles.get("task-service"));
+        assertEquals(Set.of("gateway-and-tasks.jwks.json"), identityFiles.get("analytics-service"));
+        assertEquals(Set.of("gateway.jwks.json"), identityFiles.get("billing-service"), "a backend holds no private key");
+
+        ObjectNode kafka = Chart.named(manifests, "Kafka", "scalemesh");
+        assertEquals(1, kafka.at("/spec/kafka/listeners").size());
+        assertTrue(kafka.at("/spec/kafka/listeners/0/tls").asBoolean(), "TLS only");
+        assertEquals("scram-sha-512", kafka.at("/spec/kafka/listeners/0/authentication/type").asText());
+        assertEquals("simple", kafka.at("/spec/kafka/authorization/type").asText());
+        ObjectNode gatewayUser = Chart.named(manifests, "KafkaUser", "api-gateway");
+        Set<String> gatewayGrants = new TreeSet<>();
+        gatewayUser.at("/spec/authorization/acls").forEach(acl -> gatewayGrants.add(acl.at("/resource/type").asText() + " "
+                + acl.at("/resource/name").asText("") + " " + acl.path("operations")));
+        assertEquals(Set.of("cluster  [\"IdempotentWrite\"]", "topic user-actions [\"Write\",\"Describe\"]"), gatewayGrants,
+                "the gateway may write user actions and nothing else");
+        assertEquals(SERVICES.size(), Chart.ofKind(manifests, "KafkaUser").size(), "one KafkaUser per service");
+    }
+
+    private static Set<String> paths(List<ObjectNode> manifests) {
+        Set<String> paths = new TreeSet<>();
+        for (ObjectNode ingress : Chart.ofKind(manifests, "Ingress")) {
+            ingress.at("/spec/rules").forEach(rule -> rule.at("/http/paths").forEach(path -> paths.add(path.path("path").asText())));
+        }
+        return paths;
+    }
+
+    @Test
     void theValuesSchemaRejectsAnUnknownOrMistypedKey() {
         for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("replicaCount", 3),
                 Map.of("services.api-gateway.replicaz", 2), Map.of("kafka.partitions", "many"),
@@ -214,8 +270,8 @@ class HelmChartTest {
     void eachServiceIsWiredToItsInfrastructure() {
         List<ObjectNode> manifests = Chart.render(Values.DEFAULTS, Map.of());
         String profile = Chart.named(manifests, "ConfigMap", "profile-service-config").at("/data/application.properties").asText();
-        assertTrue(profile.contains("kafka.bootstrap.servers=scalemesh-kafka-bootstrap:9092"), profile);
-        assertTrue(profile.contains("quarkus.redis.hosts=redis://redis:6379"), profile);
+        assertTrue(profile.contains("kafka.bootstrap.servers=scalemesh-kafka-bootstrap:9093"), profile);
+        assertTrue(profile.contains("quarkus.redis.hosts=redis://${REDIS_USERNAME}:${REDIS_PASSWORD}@redis:6379"), profile);
         assertTrue(profile.contains("mesh.profile.db.server-names=s0,s1"), profile);
         assertTrue(profile.contains("mesh.profile.db.servers.s0.primary=postgresql://scalemesh-pg-s0-rw:5432/profile"), profile);
         assertTrue(profile.contains("mesh.profile.db.servers.s1.replicas=postgresql://scalemesh-pg-s1-ro:5432/profile"), profile);
@@ -249,7 +305,7 @@ class HelmChartTest {
 
     @Test
     void secretsAreGeneratedNeverDefaultedAndExistingOnesAreUsed() {
-        List<ObjectNode> manifests = Chart.render(Values.DEFAULTS, Map.of());
+        List<ObjectNode> manifests = Chart.render(Values.DEFAULTS, Map.of("global.jwt.generate", true));
         ObjectNode jwt = Chart.named(manifests, "Secret", "scalemesh-jwt");
         String publicPem = new String(Base64.getDecoder().decode(jwt.at("/data/public.pem").asText()));
         assertTrue(publicPem.startsWith("-----BEGIN CERTIFICATE-----"), "a generated key pair's certificate");
@@ -274,7 +330,7 @@ class HelmChartTest {
 
     @Test
     void theReleasesGeneratedKeySignsTokensItsCertificateVerifies() throws Exception {
-        ObjectNode jwt = Chart.named(Chart.render(Values.DEFAULTS, Map.of()), "Secret", "scalemesh-jwt");
+        ObjectNode jwt = Chart.named(Chart.render(Values.DEFAULTS, Map.of("global.jwt.generate", true)), "Secret", "scalemesh-jwt");
         Path dir = Files.createTempDirectory("release-jwt");
         Path rsa = Files.write(dir.resolve("private.pem"),
                 Base64.getDecoder().decode(jwt.at("/data/private.pem").asText()));

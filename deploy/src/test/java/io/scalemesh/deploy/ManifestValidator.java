@@ -34,8 +34,8 @@ final class ManifestValidator {
             "PodDisruptionBudget", V1PodDisruptionBudget.class, "NetworkPolicy", V1NetworkPolicy.class, "Ingress", V1Ingress.class);
     private static final Map<String, String> CUSTOM = Map.of(
             "ScaledObject", "keda-scaledobject.json", "Kafka", "strimzi-kafka.json", "KafkaNodePool", "strimzi-kafkanodepool.json",
-            "KafkaTopic", "strimzi-kafkatopic.json", "Cluster", "cnpg-cluster.json", "ServiceMonitor", "monitoring-servicemonitor.json",
-            "PrometheusRule", "monitoring-prometheusrule.json");
+            "KafkaTopic", "strimzi-kafkatopic.json", "KafkaUser", "strimzi-kafkauser.json", "Cluster", "cnpg-cluster.json",
+            "ServiceMonitor", "monitoring-servicemonitor.json", "PrometheusRule", "monitoring-prometheusrule.json");
 
     private ManifestValidator() {
     }

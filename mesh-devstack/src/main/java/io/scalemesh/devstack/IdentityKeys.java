@@ -29,9 +29,16 @@ public final class IdentityKeys {
     private IdentityKeys() {
     }
 
-    /** The folder, with every key and JWKS in it, made the first time it is asked for. */
-    public static synchronized Path dir(StackSettings settings) {
-        Path dir = settings.stateDir().resolve("identity");
+    /** The profile's folder, with every key and JWKS in it, made the first time it is asked for. */
+    public static Path dir(StackSettings settings) {
+        return in(settings.stateDir().resolve("identity"));
+    }
+
+    /**
+     * Makes the keys that {@code dir} lacks and writes the JWKS files from them: the folder a
+     * cluster's identity Secret is made from ({@code ./mesh identity-keys DIR}).
+     */
+    public static synchronized Path in(Path dir) {
         try {
             Files.createDirectories(dir);
             for (String signer : List.of(GATEWAY, TASKS)) {

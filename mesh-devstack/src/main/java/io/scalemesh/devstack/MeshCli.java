@@ -66,6 +66,7 @@ public final class MeshCli {
             case "status" -> status(stack, services);
             case "infra" -> infra(stack, args);
             case "token" -> token(stack, args);
+            case "identity-keys" -> identityKeys(args);
             default -> throw new IllegalArgumentException("unknown command '" + command + "'");
         }
     }
@@ -185,6 +186,16 @@ public final class MeshCli {
             throw new IllegalArgumentException("usage: mesh token USER [--admin] [--ttl MINUTES] [--key PKCS8_PEM]; USER is letters, digits and ._@-");
         }
         out.println(Tokens.signedWith(keys != null ? keys : JwtKeys.of(stack.settings())).subject(args.get(0)).admin(admin).lifetime(lifetime).sign());
+    }
+
+    /** {@code identity-keys DIR}: the internal identity keys and JWKS files for a cluster's Secret. */
+    private void identityKeys(List<String> args) {
+        if (args.size() != 1) {
+            throw new IllegalArgumentException("usage: mesh identity-keys DIR");
+        }
+        java.nio.file.Path dir = IdentityKeys.in(java.nio.file.Path.of(args.get(0)).toAbsolutePath());
+        out.println("Internal identity keys in " + dir + ". Make the chart's Secret from them:");
+        out.println("  kubectl create secret generic scalemesh-identity --from-file=" + dir);
     }
 
     private void infra(DevStack stack, List<String> args) {
