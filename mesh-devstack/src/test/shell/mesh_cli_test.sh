@@ -62,6 +62,14 @@ for _ in $(seq 1 60); do settled && break; sleep 0.5; done
 check "the invoice charges the purchase and the export (0.99 + 0.25)" settled
 summary_out=$(curl -s http://localhost:$E2E_GATEWAY/api/v1/analytics/summary -H "Authorization: Bearer $(./mesh token ops --admin --profile e2e)")
 check "analytics counts the actions" grep -q '"action.purchase":1' <<<"$summary_out"
+# The side door of issue 19: straight to a backend, claiming to be an admin.
+check "a backend refuses forged identity headers" bash -c "curl -s -o /dev/null -w '%{http_code}' \
+  http://127.0.0.1:3084/api/v1/analytics/summary -H 'X-Mesh-User: eve' -H 'X-Mesh-Roles: admin' | grep -qx 401"
+keys=$(mktemp -d)/identity
+./mesh identity-keys "$keys" >/dev/null
+check "identity-keys writes both signing keys and the JWKS files" bash -c "[ -s '$keys/api-gateway.pem' ] && \
+  [ -s '$keys/task-service.pem' ] && grep -q '\"kid\":\"task-service\"' '$keys/gateway-and-tasks.jwks.json' && \
+  ! grep -q task-service '$keys/gateway.jwks.json'"
 bad_out=$(curl -s -i -X POST http://localhost:$E2E_GATEWAY/api/v1/actions -H "Authorization: Bearer $TOKEN" \
   -H 'Content-Type: application/json' -d '{"type": "teleport"}')
 check "a bad action is a 400 problem+json" bash -c "grep -q 'HTTP/1.1 400' <<<'$bad_out' && grep -qi 'content-type: application/problem+json' <<<'$bad_out'"

@@ -244,7 +244,8 @@ public final class EndToEndBench {
             commands.append("MGET ").append(eventIds.subList(i, Math.min(eventIds.size(), i + 1000)).stream()
                     .map(id -> "analytics:inbox:user-actions:" + id).collect(Collectors.joining(" "))).append('\n');
         }
-        String[] values = run(new ProcessBuilder("redis-cli", "-p", Integer.toString(settings.redisPort())), commands.toString()).split("\n", -1);
+        String[] values = run(new ProcessBuilder("redis-cli", "-p", Integer.toString(settings.redisPort()),
+                "--user", StackSettings.REDIS_USER, "--pass", StackSettings.REDIS_PASSWORD, "--no-auth-warning"), commands.toString()).split("\n", -1);
         Map<String, Long> times = new HashMap<>();
         for (int i = 0; i < eventIds.size() && i < values.length; i++) {
             if (!values[i].isBlank()) {

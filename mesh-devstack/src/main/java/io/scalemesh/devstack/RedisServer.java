@@ -46,7 +46,9 @@ final class RedisServer implements Component {
         Path binary = locate();
         Process process = Processes.spawn(List.of(binary.toString(), "--port", Integer.toString(settings.redisPort()),
                 "--bind", StackSettings.HOST, "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-                "--daemonize", "no", "--protected-mode", "no", "--maxmemory-policy", "allkeys-lru"),
+                "--daemonize", "no", "--protected-mode", "no", "--maxmemory-policy", "allkeys-lru",
+                // One ACL user with a password, as in a cluster: a client without the login gets NOAUTH.
+                "--user", "default", "off", "--user", StackSettings.REDIS_USER, "on", ">" + StackSettings.REDIS_PASSWORD, "~*", "&*", "+@all"),
                 dir.resolve("redis.log"), Map.of());
         Processes.writePid(dir.resolve("redis.pid"), process.pid());
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
@@ -78,16 +80,18 @@ final class RedisServer implements Component {
         return Processes.onPath("redis-server").orElseGet(() -> EmbeddedBinaries.redisServer(settings.root()));
     }
 
+    /** Logs in as the devstack's user and PINGs. */
     static boolean ping(int port) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(StackSettings.HOST, port), 500);
             socket.setSoTimeout(1000);
             OutputStream out = socket.getOutputStream();
-            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(("AUTH " + StackSettings.REDIS_USER + " " + StackSettings.REDIS_PASSWORD + "\r\nPING\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
-            byte[] reply = in.readNBytes(7);
-            return new String(reply, StandardCharsets.US_ASCII).startsWith("+PONG");
+            byte[] reply = in.readNBytes(12); // +OK\r\n+PONG\r\n
+            return new String(reply, StandardCharsets.US_ASCII).equals("+OK\r\n+PONG\r\n");
         } catch (IOException e) {
             return false;
         }

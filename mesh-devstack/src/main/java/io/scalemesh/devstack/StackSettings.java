@@ -41,6 +41,9 @@ public final class StackSettings {
         }
     }
 
+    /** The devstack Redis's one ACL user: development credentials, like the database's. */
+    public static final String REDIS_USER = "scalemesh";
+    public static final String REDIS_PASSWORD = "scalemesh-dev";
     public static final String DB_USER = "scalemesh";
     /** A development password for a stack bound to 127.0.0.1 only; clusters take theirs from Secrets. */
     public static final String DB_PASSWORD = "scalemesh";
@@ -160,8 +163,9 @@ public final class StackSettings {
         return port("redis.port", 16379);
     }
 
+    /** With the ACL user the devstack's Redis has (its password-less default user is off). */
     public String redisUrl() {
-        return "redis://" + HOST + ":" + redisPort();
+        return "redis://" + REDIS_USER + ":" + REDIS_PASSWORD + "@" + HOST + ":" + redisPort();
     }
 
     /** The first instance of a service listens on its base port, instance i on {@code base + 10*i}. */

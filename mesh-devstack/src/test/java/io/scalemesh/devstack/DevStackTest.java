@@ -157,6 +157,7 @@ class DevStackTest {
     @Test
     void redisRoundTrip() throws Exception {
         String key = "devstack:probe:" + UUID.randomUUID();
+        assertTrue(redisWithoutLogin("GET", key).startsWith("-NOAUTH"), "Redis answers nobody who has not logged in");
         assertEquals("+OK", redis("SET", key, "value-1"));
         assertEquals("value-1", redis("GET", key));
         assertEquals(":1", redis("DEL", key));
@@ -229,19 +230,36 @@ class DevStackTest {
                 StackSettings.DB_USER, StackSettings.DB_PASSWORD);
     }
 
-    /** One Redis command over RESP; returns a simple reply as sent ("+OK", ":1") or a bulk string's value. */
+    /** One Redis command over RESP, as the devstack's user; a simple reply as sent ("+OK", ":1") or a bulk string's value. */
     private String redis(String... args) throws Exception {
+        return send(true, args);
+    }
+
+    private String redisWithoutLogin(String... args) throws Exception {
+        return send(false, args);
+    }
+
+    private String send(boolean login, String... args) throws Exception {
         try (Socket socket = new Socket(StackSettings.HOST, settings.redisPort())) {
-            StringBuilder command = new StringBuilder("*" + args.length + "\r\n");
-            for (String arg : args) {
-                command.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
-            }
             OutputStream out = socket.getOutputStream();
-            out.write(command.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            if (login) {
+                out.write(resp("AUTH", StackSettings.REDIS_USER, StackSettings.REDIS_PASSWORD));
+                out.flush();
+                assertEquals("+OK", in.readLine(), "the devstack's Redis login");
+            }
+            out.write(resp(args));
+            out.flush();
             String first = in.readLine();
             return first.startsWith("$") ? in.readLine() : first;
         }
+    }
+
+    private static byte[] resp(String... args) {
+        StringBuilder command = new StringBuilder("*" + args.length + "\r\n");
+        for (String arg : args) {
+            command.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+        }
+        return command.toString().getBytes(StandardCharsets.UTF_8);
     }
 }
