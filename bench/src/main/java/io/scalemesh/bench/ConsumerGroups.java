@@ -27,7 +27,7 @@ final class ConsumerGroups {
      * what is published from now on. The groups must have no members (their services stopped).
      */
     static void skipToEnd(StackSettings settings, List<String> groups, String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap()))) {
+        try (Admin admin = Admin.create(new java.util.HashMap<>(settings.kafkaClientConfig()))) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()
                     .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));

@@ -80,7 +80,7 @@ public final class DrainBench {
     /** Publishes the purchases straight to Kafka (acks=all, idempotent), as the gateway would; answers records/s. */
     private static double fill(StackSettings settings, int events) throws Exception {
         Properties config = new Properties();
-        config.put("bootstrap.servers", settings.kafkaBootstrap());
+        config.putAll(settings.kafkaClientConfig());
         config.put("acks", "all");
         config.put("enable.idempotence", "true");
         config.put("linger.ms", "10");

@@ -158,13 +158,20 @@ public final class IngestBench {
      * topic like user-actions (the broker creates no topic by itself).
      */
     static ProducerPerformance producerPerformance(StackSettings settings, int recordSize, long records) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap()))) {
+        try (Admin admin = Admin.create(new java.util.HashMap<>(settings.kafkaClientConfig()))) {
             if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(PERF_TOPIC)) {
                 admin.createTopics(List.of(new NewTopic(PERF_TOPIC, settings.kafkaPartitions(), (short) 1))).all().get(30, TimeUnit.SECONDS);
             }
         }
+        // The stack's login goes in a file: its JAAS line has spaces, which --producer-props cannot hold.
+        java.nio.file.Path login = settings.stateDir().resolve("producer-performance.properties");
+        java.util.Properties client = new java.util.Properties();
+        client.putAll(settings.kafkaClientConfig());
+        try (var out = java.nio.file.Files.newOutputStream(login)) {
+            client.store(out, "the bench stack's Kafka login, for ProducerPerformance");
+        }
         String arguments = "--topic " + PERF_TOPIC + " --num-records " + records + " --record-size " + recordSize
-                + " --throughput -1 --producer-props bootstrap.servers=" + settings.kafkaBootstrap() + " acks=all enable.idempotence=true";
+                + " --throughput -1 --producer.config " + login + " --producer-props acks=all enable.idempotence=true";
         List<String> command = new ArrayList<>(List.of(javaCommand(), "-cp", classpath(settings.root()),
                 "org.apache.kafka.tools.ProducerPerformance"));
         command.addAll(List.of(arguments.split(" ")));

@@ -141,7 +141,7 @@ public final class DevStack {
      */
     public Map<String, String> connectionProperties() {
         Map<String, String> config = new LinkedHashMap<>();
-        config.put("kafka.bootstrap.servers", settings.kafkaBootstrap());
+        settings.kafkaClientConfig().forEach((key, value) -> config.put("kafka." + key, value));
         config.put("quarkus.redis.hosts", settings.redisUrl());
         config.put("mesh.postgres.url", settings.postgresUrl(0));
         config.put("mesh.postgres.replica-url", settings.postgresReplicaUrl(0));

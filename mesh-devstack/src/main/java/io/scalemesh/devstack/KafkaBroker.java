@@ -59,10 +59,22 @@ final class KafkaBroker implements Component {
         writeConfig();
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = lib + "/*";
+        Path scram = dir.resolve("data/scram-user");
         if (!Files.exists(dir.resolve("data/meta.properties"))) {
+            // The SCRAM user exists from the first metadata record on: the broker logs in as it too.
             Processes.run(List.of(java, "-cp", classpath, "kafka.tools.StorageTool", "format",
-                            "-t", Uuid.randomUuid().toString(), "-c", dir.resolve("server.properties").toString()),
+                            "-t", Uuid.randomUuid().toString(), "-c", dir.resolve("server.properties").toString(),
+                            "--add-scram", StackSettings.KAFKA_MECHANISM + "=[name=" + StackSettings.KAFKA_USER
+                                    + ",password=" + StackSettings.KAFKA_PASSWORD + "]"),
                     dir.resolve("format.log"), Duration.ofSeconds(60), Map.of());
+            try {
+                Files.writeString(scram, StackSettings.KAFKA_USER + "\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        } else if (!Files.exists(scram)) {
+            throw new IllegalStateException("the Kafka data in " + dir + " has no SCRAM user (it predates the devstack's"
+                    + " Kafka login); stop the stack and delete that folder to start Kafka afresh");
         }
         List<String> command = new ArrayList<>();
         command.add(java);
@@ -83,7 +95,7 @@ final class KafkaBroker implements Component {
     private void awaitReadyAndCreateTopics(Process process) {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
+        config.putAll(settings.kafkaClientConfig());
         config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
         try (Admin admin = Admin.create(config)) {
@@ -135,12 +147,17 @@ final class KafkaBroker implements Component {
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@" + StackSettings.HOST + ":" + settings.kafkaControllerPort(),
-                "listeners=PLAINTEXT://" + StackSettings.HOST + ":" + settings.kafkaPort()
+                // Clients (and the broker itself) log in with SCRAM-SHA-512, as in the Helm chart; the
+                // controller listener is the node's own, on loopback.
+                "listeners=SASL_PLAINTEXT://" + StackSettings.HOST + ":" + settings.kafkaPort()
                         + ",CONTROLLER://" + StackSettings.HOST + ":" + settings.kafkaControllerPort(),
-                "advertised.listeners=PLAINTEXT://" + StackSettings.HOST + ":" + settings.kafkaPort(),
+                "advertised.listeners=SASL_PLAINTEXT://" + StackSettings.HOST + ":" + settings.kafkaPort(),
                 "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                "inter.broker.listener.name=SASL_PLAINTEXT",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+                "sasl.enabled.mechanisms=" + StackSettings.KAFKA_MECHANISM,
+                "sasl.mechanism.inter.broker.protocol=" + StackSettings.KAFKA_MECHANISM,
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=" + StackSettings.kafkaJaas(),
                 "log.dirs=" + dir.resolve("data"),
                 "num.partitions=" + settings.kafkaPartitions(),
                 // Topics are declared (StackSettings, the Helm chart), never created by a typo.

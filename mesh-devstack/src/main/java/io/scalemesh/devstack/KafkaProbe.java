@@ -20,9 +20,9 @@ public final class KafkaProbe implements AutoCloseable {
 
     private final KafkaConsumer<String, String> consumer;
 
-    private KafkaProbe(String bootstrap, String topic) {
+    private KafkaProbe(StackSettings settings, String topic) {
         Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.putAll(settings.kafkaClientConfig());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
@@ -46,7 +46,7 @@ public final class KafkaProbe implements AutoCloseable {
     public static synchronized void sendTogether(String topic, String key, List<String> values) {
         if (producer == null) {
             Properties config = new Properties();
-            config.put("bootstrap.servers", TestStack.shared().settings().kafkaBootstrap());
+            config.putAll(TestStack.shared().settings().kafkaClientConfig());
             config.put("acks", "all");
             config.put("enable.idempotence", "true");
             producer = new org.apache.kafka.clients.producer.KafkaProducer<>(config,
@@ -66,7 +66,7 @@ public final class KafkaProbe implements AutoCloseable {
 
     /** A probe on a topic of the shared test stack. */
     public static KafkaProbe on(String topic) {
-        return new KafkaProbe(TestStack.shared().settings().kafkaBootstrap(), topic);
+        return new KafkaProbe(TestStack.shared().settings(), topic);
     }
 
     /** Every record that arrived, up to and including the first that matches {@code last}. */

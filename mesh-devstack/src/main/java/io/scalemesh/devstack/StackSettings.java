@@ -41,6 +41,10 @@ public final class StackSettings {
         }
     }
 
+    /** The devstack Kafka's SCRAM user: development credentials, like the database's. */
+    public static final String KAFKA_USER = "scalemesh";
+    public static final String KAFKA_PASSWORD = "scalemesh-dev";
+    public static final String KAFKA_MECHANISM = "SCRAM-SHA-512";
     /** The devstack Redis's one ACL user: development credentials, like the database's. */
     public static final String REDIS_USER = "scalemesh";
     public static final String REDIS_PASSWORD = "scalemesh-dev";
@@ -122,6 +126,21 @@ public final class StackSettings {
 
     public String kafkaBootstrap() {
         return HOST + ":" + kafkaPort();
+    }
+
+    /**
+     * What every Kafka client of this stack needs besides its own settings: the address and the
+     * SCRAM-SHA-512 login the broker insists on (over plaintext: the broker listens on loopback
+     * only; a cluster adds TLS).
+     */
+    public java.util.Map<String, String> kafkaClientConfig() {
+        return java.util.Map.of("bootstrap.servers", kafkaBootstrap(), "security.protocol", "SASL_PLAINTEXT",
+                "sasl.mechanism", KAFKA_MECHANISM, "sasl.jaas.config", kafkaJaas());
+    }
+
+    static String kafkaJaas() {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + KAFKA_USER
+                + "\" password=\"" + KAFKA_PASSWORD + "\";";
     }
 
     /**

@@ -48,7 +48,7 @@ class DevStackTest {
         String key = "user-" + UUID.randomUUID();
         String value = "{\"probe\":\"" + UUID.randomUUID() + "\"}";
         Properties producerConfig = new Properties();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
+        producerConfig.putAll(settings.kafkaClientConfig());
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         RecordMetadata sent;
@@ -57,7 +57,7 @@ class DevStackTest {
         }
 
         Properties consumerConfig = new Properties();
-        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
+        consumerConfig.putAll(settings.kafkaClientConfig());
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "devstack-test-" + UUID.randomUUID());
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new StringDeserializer())) {
@@ -79,9 +79,26 @@ class DevStackTest {
     }
 
     @Test
+    void kafkaLetsNoClientInWithoutItsLogin() {
+        for (Map<String, String> login : List.of(Map.<String, String>of(), Map.of("security.protocol", "SASL_PLAINTEXT",
+                "sasl.mechanism", StackSettings.KAFKA_MECHANISM, "sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"scalemesh\" password=\"wrong\";"))) {
+            Properties config = new Properties();
+            config.put("bootstrap.servers", settings.kafkaBootstrap());
+            config.putAll(login);
+            config.put("request.timeout.ms", "2000");
+            config.put("default.api.timeout.ms", "3000");
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(config)) {
+                assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> admin.listTopics().names().get(), "listed topics with " + (login.isEmpty() ? "no login" : "a wrong password"));
+            }
+        }
+    }
+
+    @Test
     void topicsExistWithTheirDeadLetterQueues() throws Exception {
         Properties config = new Properties();
-        config.put("bootstrap.servers", settings.kafkaBootstrap());
+        config.putAll(settings.kafkaClientConfig());
         try (var admin = org.apache.kafka.clients.admin.Admin.create(config)) {
             var topics = admin.describeTopics(List.of("user-actions", "user-actions.dlq", "task.requested", "task.completed",
                     "profile.changed")).allTopicNames().get();

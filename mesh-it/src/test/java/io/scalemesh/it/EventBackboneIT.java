@@ -292,7 +292,7 @@ class EventBackboneIT {
 
     private void rewindToTheBeginning(List<String> groups) throws Exception {
         Properties config = new Properties();
-        config.put("bootstrap.servers", stack.settings().kafkaBootstrap());
+        config.putAll(stack.settings().kafkaClientConfig());
         try (Admin admin = Admin.create(config)) {
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
             admin.describeTopics(List.of(Topics.USER_ACTIONS)).allTopicNames().get().get(Topics.USER_ACTIONS).partitions()

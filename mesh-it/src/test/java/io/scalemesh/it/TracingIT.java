@@ -140,7 +140,7 @@ class TracingIT {
         as.get().get(gateway + "/api/v1/profiles/" + user);
         // A poison record: every consumer dead-letters it, so the dead-letter counters exist.
         Properties config = new Properties();
-        config.put("bootstrap.servers", stack.settings().kafkaBootstrap());
+        config.putAll(stack.settings().kafkaClientConfig());
         try (var producer = new KafkaProducer<String, String>(config,
                 new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>("user-actions", user, "not json")).get();

@@ -8,13 +8,12 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
+import io.scalemesh.events.kafka.KafkaLogin;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,9 +30,6 @@ public class KafkaReadiness implements HealthCheck {
 
     public static final String NAME = "Kafka broker";
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
-
     @ConfigProperty(name = "mesh.kafka.health.timeout", defaultValue = "3s")
     Duration timeout;
 
@@ -42,19 +38,10 @@ public class KafkaReadiness implements HealthCheck {
     @PostConstruct
     void connect() {
         Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.putAll(KafkaLogin.clientConfig());
         config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
         config.put(AdminClientConfig.CLIENT_ID_CONFIG, "readiness");
-        // The channels' credentials and TLS (kafka.security.protocol, kafka.sasl.*, kafka.ssl.*): a
-        // broker that wants them refuses a check without them.
-        Config all = ConfigProvider.getConfig();
-        for (String name : all.getPropertyNames()) {
-            String key = name.startsWith("kafka.") ? name.substring("kafka.".length()) : "";
-            if (key.equals("security.protocol") || key.startsWith("sasl.") || key.startsWith("ssl.")) {
-                all.getOptionalValue(name, String.class).ifPresent(value -> config.put(key, value));
-            }
-        }
         admin = Admin.create(config);
     }
 

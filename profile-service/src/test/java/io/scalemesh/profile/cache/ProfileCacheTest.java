@@ -123,7 +123,7 @@ class ProfileCacheTest {
         EventEnvelope changed = EventEnvelope.create(EventTypes.PROFILE_CHANGED, "/elsewhere", user,
                 new EventData.ProfileChanged("UPSERTED", 2).toJson());
         Properties config = new Properties();
-        config.put("bootstrap.servers", TestStack.shared().settings().kafkaBootstrap());
+        config.putAll(TestStack.shared().settings().kafkaClientConfig());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(Topics.PROFILE_CHANGED, user, EventCodec.encode(changed))).get();
         }

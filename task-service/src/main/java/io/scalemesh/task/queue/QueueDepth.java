@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.scalemesh.events.Topics;
+import io.scalemesh.events.kafka.KafkaLogin;
 import io.scalemesh.task.store.TaskStore;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -55,9 +56,6 @@ public class QueueDepth {
     @ConfigProperty(name = "mesh.task.depth-refresh", defaultValue = "1s")
     Duration refresh;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
     @ConfigProperty(name = "mp.messaging.incoming.task-requested.group.id", defaultValue = "task-service")
     String workerGroup;
 
@@ -78,9 +76,10 @@ public class QueueDepth {
         Gauge.builder("scalemesh.task.consumer.lag", lag, AtomicLong::get)
                 .description("task.requested messages the workers have not committed yet (-1: unknown)")
                 .tags("service", "task-service", "topic", Topics.TASK_REQUESTED).register(registry);
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000,
+        Map<String, Object> config = KafkaLogin.clientConfig();
+        config.putAll(Map.of(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000,
                 AdminClientConfig.CLIENT_ID_CONFIG, "task-service-lag"));
+        admin = Admin.create(config);
         count();
         depthTimer = vertx.setPeriodic(refresh.toMillis(), ignored -> count());
         lagTimer = vertx.setPeriodic(Math.max(refresh.toMillis(), 5000), ignored -> measureLag());
