@@ -59,7 +59,16 @@ class SecurityIT {
 
     private final DevStack stack = TestStack.shared();
     private final StackSettings settings = stack.settings();
-    private final ServiceInstances services = new ServiceInstances(stack);
+    /** Traces go to a real OTLP receiver, so the test can look for tokens in them too. */
+    private final OtlpReceiver receiver = OtlpReceiver.start();
+    private final ServiceInstances services = new ServiceInstances(stack).withEnvironment(Map.of(
+            "QUARKUS_OTEL_SDK_DISABLED", "false",
+            "QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
+            "QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
+            "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "0.1s",
+            // Buckets refill slowly here, so what a test takes from one stays taken while it looks.
+            "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_CAPACITY", "200",
+            "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_REFILL_PER_SECOND", "1"));
     private final List<String> tokensUsed = new ArrayList<>();
     /** Each backend's route that needs a caller, read as an admin (every backend answers 200). */
     private final Map<MeshService, String> adminReads = new LinkedHashMap<>();
@@ -83,6 +92,7 @@ class SecurityIT {
     @AfterAll
     void stopTheMesh() {
         services.down(line -> System.out.println("[mesh] " + line));
+        receiver.close();
     }
 
     // API2 Broken authentication: around the gateway, nothing but its signed token is an identity.
@@ -175,6 +185,43 @@ class SecurityIT {
         asAdmin().get(gateway + "/api/v1/billing/invoice?userId=" + bob).then().statusCode(200);
     }
 
+    // API4 Unrestricted resource consumption: the rate limit holds whatever the request claims.
+
+    @Test
+    void theRateLimitCannotBeDodgedWithAForgedAddressOrAnEncodedRoute() throws Exception {
+        // Unauthenticated, the bucket is the connection's address: a new X-Forwarded-For each time is no new bucket.
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        int refused = 0;
+        for (int round = 0; round < 40 && refused == 0; round++) {
+            List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<Void>>> answers = new ArrayList<>();
+            for (int i = 0; i < 50; i++) { // 50 at once
+                answers.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway + "/api/v1/tasks"))
+                        .header("X-Forwarded-For", "10.0." + round + "." + i).build(), java.net.http.HttpResponse.BodyHandlers.discarding()));
+            }
+            for (var answer : answers) {
+                refused += answer.get().statusCode() == 429 ? 1 : 0;
+            }
+        }
+        assertTrue(refused > 0, "2,000 unauthenticated requests, each from a 'new' address, were never limited");
+        // The twin: the refusal is the address's bucket, not the gateway's; a user's own still serves.
+        as("sec-rl-twin-" + UUID.randomUUID()).get(gateway + "/api/v1/tasks").then().statusCode(200);
+
+        // Authenticated, %61 spells the same route: it draws from the caller's bucket of "actions".
+        String user = "sec-rl-" + UUID.randomUUID();
+        String token = remember(Tokens.forTests(user, false));
+        String batch = "{\"actions\":[" + "{\"type\":\"view\"},".repeat(198) + "{\"type\":\"view\"}]}";
+        given().auth().oauth2(token).contentType(ContentType.JSON).body(batch).post(gateway + "/api/v1/actions:batch")
+                .then().statusCode(202); // 199 of the 200 tokens
+        given().auth().oauth2(token).contentType(ContentType.JSON).body(batch).post(gateway + "/api/v1/actions:batch")
+                .then().statusCode(429); // a batch is its actions' worth, not one request
+        int accepted = 0;
+        while (given().auth().oauth2(token).contentType(ContentType.JSON).body("{\"type\":\"view\"}").urlEncodingEnabled(false)
+                .post(gateway + "/api/v1/%61ctions").statusCode() == 202) {
+            accepted++;
+            assertTrue(accepted < 20, "/api/v1/%61ctions drew from a bucket of its own");
+        }
+    }
+
     // API3 Broken object property level authorization: what the server owns is not the client's to set.
 
     @Test
@@ -191,21 +238,60 @@ class SecurityIT {
     // API8 Security misconfiguration / information exposure: tokens never leave where they belong.
 
     @Test
-    @Order(Integer.MAX_VALUE) // last: the logs then hold every other test's requests too
-    void noTokenAppearsInAnyLogOrErrorBody() throws IOException {
+    @Order(Integer.MAX_VALUE) // last: the logs, traces and caches then hold every other test's requests too
+    void noTokenAppearsInAnyLogTraceCacheOrErrorBody() throws Exception {
         String secret = remember(Tokens.forTests("sec-dave", false));
         Response refused = given().auth().oauth2(secret + "x").get(gateway + "/api/v1/notifications");
         assertEquals(401, refused.statusCode());
         assertFalse(refused.asString().contains(secret), "the error body repeats the token");
         given().auth().oauth2(secret).get(gateway + "/api/v1/notifications").then().statusCode(200);
+        // A JWT's signature is what makes it a credential; its claims alone are not.
+        List<String> signatures = tokensUsed.stream().map(token -> token.substring(token.lastIndexOf('.') + 1))
+                .filter(signature -> !signature.isEmpty()).distinct().toList();
         for (ServiceInstances.Instance instance : services.known()) {
             String log = Files.readString(instance.log());
-            for (String token : tokensUsed) {
-                // A JWT's signature is what makes it a credential; its claims alone are not.
-                String signature = token.substring(token.lastIndexOf('.') + 1);
-                assertFalse(!signature.isEmpty() && log.contains(signature), instance.name() + "'s log holds a token");
+            for (String signature : signatures) {
+                assertFalse(log.contains(signature), instance.name() + "'s log holds a token");
             }
         }
+        // Traces: the spans of everything above (exported every 0.1 s), each attribute looked at.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> receiver.spans().stream().anyMatch(span -> span.service().equals("profile-service")));
+        for (OtlpReceiver.Span span : receiver.spans()) {
+            String text = span.name() + " " + span.attributes();
+            for (String signature : signatures) {
+                assertFalse(text.contains(signature), span.service() + "'s span " + span.name() + " holds a token");
+            }
+        }
+        // Caches and everything else in Redis (rate limits, idempotency answers, profiles, counters).
+        assertEquals("", redisKeysHolding(signatures), "Redis keys holding a token");
+    }
+
+    /** The Redis keys whose name or value holds any of {@code needles}, comma-separated; one script run. */
+    private String redisKeysHolding(List<String> needles) throws Exception {
+        String script = String.join("\n",
+                "local found = {}",
+                "for _, key in ipairs(redis.call('KEYS', '*')) do",
+                "  local kind = redis.call('TYPE', key).ok",
+                "  local values = {key}",
+                "  if kind == 'string' then values[2] = redis.call('GET', key)",
+                "  elseif kind == 'hash' then for _, v in ipairs(redis.call('HGETALL', key)) do values[#values + 1] = v end",
+                "  elseif kind == 'list' then for _, v in ipairs(redis.call('LRANGE', key, 0, -1)) do values[#values + 1] = v end",
+                "  elseif kind == 'set' then for _, v in ipairs(redis.call('SMEMBERS', key)) do values[#values + 1] = v end",
+                "  elseif kind == 'zset' then for _, v in ipairs(redis.call('ZRANGE', key, 0, -1)) do values[#values + 1] = v end end",
+                "  for _, v in ipairs(values) do for i = 1, #ARGV do",
+                "    if string.find(v, ARGV[i], 1, true) then found[#found + 1] = key end",
+                "  end end",
+                "end",
+                "return table.concat(found, ',')");
+        List<String> command = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(settings.redisPort()), "--user",
+                StackSettings.REDIS_USER, "--pass", StackSettings.REDIS_PASSWORD, "--no-auth-warning", "EVAL", script, "0"));
+        command.addAll(needles);
+        Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(cli.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertEquals(0, cli.waitFor(), output);
+        assertFalse(output.startsWith("ERR") || output.startsWith("(error)"), output);
+        return output.replaceAll("^\"|\"$", "");
     }
 
     private Tokens internalAdmin() {
