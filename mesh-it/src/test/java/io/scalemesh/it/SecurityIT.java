@@ -131,6 +131,24 @@ class SecurityIT {
     }
 
     @Test
+    void aBackendVerifiesAnIdentityTokenOnceAndThenRemembersIt() {
+        String token = remember(internalAdmin().sign());
+        String billing = url(MeshService.BILLING);
+        double before = tokenCacheHits(billing);
+        for (int i = 0; i < 3; i++) {
+            given().auth().oauth2(token).get(billing + "/api/v1/billing/invoice").then().statusCode(200);
+        }
+        assertTrue(tokenCacheHits(billing) >= before + 2, "the same token's later requests skipped the RS256 check");
+    }
+
+    private static double tokenCacheHits(String base) {
+        java.util.regex.Matcher hits = java.util.regex.Pattern.compile(
+                "^scalemesh_token_cache_total\\{[^}]*result=\"hit\"[^}]*} (\\S+)", java.util.regex.Pattern.MULTILINE)
+                .matcher(given().get(base + "/q/metrics").asString());
+        return hits.find() ? Double.parseDouble(hits.group(1)) : 0;
+    }
+
+    @Test
     void taskServicesKeyIsTrustedByAnalyticsAlone() {
         String user = "sec-report-" + UUID.randomUUID();
         String byTasks = remember(Tokens.signedWith(IdentityKeys.signer(settings, IdentityKeys.TASKS)).keyId(IdentityKeys.TASKS)

@@ -28,7 +28,7 @@ class VerifiedTokensTest {
     MeterRegistry registry;
 
     private double count(String result) {
-        return registry.counter("scalemesh.gateway.token.cache", "service", "api-gateway", "result", result).count();
+        return registry.counter("scalemesh.token.cache", "service", "api-gateway", "result", result).count();
     }
 
     private static int post(String token) {

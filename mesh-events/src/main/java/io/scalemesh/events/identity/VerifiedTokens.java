@@ -1,4 +1,4 @@
-package io.scalemesh.gateway.security;
+package io.scalemesh.events.identity;
 
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -16,7 +16,6 @@ import com.github.benmanes.caffeine.cache.Expiry;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.scalemesh.events.identity.SubjectClaims;
 import io.smallrye.jwt.auth.principal.DefaultJWTParser;
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
 import io.smallrye.jwt.auth.principal.JWTParser;
@@ -27,10 +26,11 @@ import jakarta.enterprise.inject.Alternative;
 import jakarta.inject.Inject;
 
 /**
- * Remembers the bearer tokens this gateway has verified, so a client's next request with the same
- * token skips the RS256 check and the claims parsing: SmallRye JWT does both on every request, and
- * they were the largest share of the gateway's CPU per request. Quarkus's JWT validator takes this
- * parser in place of the default one.
+ * Remembers the bearer tokens this service has verified, so the next request with the same token
+ * skips the RS256 check and the claims parsing: SmallRye JWT does both on every request, and they
+ * were the largest share of the gateway's CPU per request. In the gateway these are the clients'
+ * tokens; in a backend the internal identity tokens, which the gateway reuses for 30 s per caller.
+ * Quarkus's JWT validator takes this parser in place of the default one, in every service.
  *
  * <p>A token whose {@code upn} or {@code preferred_username} is not its {@code sub} is refused
  * ({@link SubjectClaims}). A token is kept under its exact text, only after it was fully verified
@@ -55,8 +55,9 @@ public class VerifiedTokens implements JWTParser {
 
     @Inject
     public VerifiedTokens(DefaultJWTParser verifier, MeterRegistry registry,
-            @ConfigProperty(name = "mesh.gateway.token-cache.max-entries", defaultValue = "10000") int maxEntries,
-            @ConfigProperty(name = "mesh.gateway.token-cache.max-ttl", defaultValue = "5m") Duration maxTtl) {
+            @ConfigProperty(name = "mesh.token-cache.max-entries") int maxEntries,
+            @ConfigProperty(name = "mesh.token-cache.max-ttl") Duration maxTtl,
+            @ConfigProperty(name = "quarkus.application.name") String service) {
         this.verifier = verifier;
         this.maxTtlNanos = maxTtl.toNanos();
         this.verified = Caffeine.newBuilder().maximumSize(Math.max(0, maxEntries)).expireAfter(new Expiry<String, Verified>() {
@@ -75,8 +76,8 @@ public class VerifiedTokens implements JWTParser {
                 return current;
             }
         }).build();
-        this.hits = registry.counter("scalemesh.gateway.token.cache", "service", "api-gateway", "result", "hit");
-        this.misses = registry.counter("scalemesh.gateway.token.cache", "service", "api-gateway", "result", "miss");
+        this.hits = registry.counter("scalemesh.token.cache", "service", service, "result", "hit");
+        this.misses = registry.counter("scalemesh.token.cache", "service", service, "result", "miss");
     }
 
     @Override
