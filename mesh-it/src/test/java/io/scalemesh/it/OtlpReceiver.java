@@ -62,6 +62,12 @@ final class OtlpReceiver implements AutoCloseable {
         }
     }
 
+    /** What a service started as a process needs to export here, at once (every 0.1 s). */
+    Map<String, String> exportEnvironment() {
+        return Map.of("QUARKUS_OTEL_SDK_DISABLED", "false", "QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(),
+                "QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "0.1s");
+    }
+
     /** The OTLP/HTTP endpoint to give a service (it appends /v1/traces). */
     String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();

@@ -61,14 +61,10 @@ class SecurityIT {
     private final StackSettings settings = stack.settings();
     /** Traces go to a real OTLP receiver, so the test can look for tokens in them too. */
     private final OtlpReceiver receiver = OtlpReceiver.start();
-    private final ServiceInstances services = new ServiceInstances(stack).withEnvironment(Map.of(
-            "QUARKUS_OTEL_SDK_DISABLED", "false",
-            "QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
-            "QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
-            "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "0.1s",
+    private final ServiceInstances services = new ServiceInstances(stack).withEnvironment(receiver.exportEnvironment())
             // Buckets refill slowly here, so what a test takes from one stays taken while it looks.
-            "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_CAPACITY", "200",
-            "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_REFILL_PER_SECOND", "1"));
+            .withEnvironment(Map.of("MESH_GATEWAY_RATE_LIMIT_DEFAULTS_CAPACITY", "200",
+                    "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_REFILL_PER_SECOND", "1"));
     private final List<String> tokensUsed = new ArrayList<>();
     /** Each backend's route that needs a caller, read as an admin (every backend answers 200). */
     private final Map<MeshService, String> adminReads = new LinkedHashMap<>();

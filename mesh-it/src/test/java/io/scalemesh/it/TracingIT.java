@@ -54,13 +54,9 @@ class TracingIT {
 
     private final OtlpReceiver receiver = OtlpReceiver.start();
     private final DevStack stack = TestStack.shared();
-    private final ServiceInstances services = new ServiceInstances(stack).withEnvironment(Map.of(
-            "QUARKUS_OTEL_SDK_DISABLED", "false",
-            "QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
-            "QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
-            "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "0.1s",
+    private final ServiceInstances services = new ServiceInstances(stack).withEnvironment(receiver.exportEnvironment())
             // The production log format: JSON, with the trace id of the span a line was logged in.
-            "QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"));
+            .withEnvironment(Map.of("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"));
     private String gateway;
 
     @BeforeAll
