@@ -38,9 +38,12 @@ for name in redis postgres-0 postgres-0-replica postgres-1 postgres-1-replica ka
 done
 check "status sums the whole mesh" grep -Eq '^total +up +[0-9]+$' <<<"$status_out"
 
+# Health and metrics are on each instance's management port (its port + 500), not its API port.
 for port in 3080 3081 3091 3082 3083 3084 3085; do
-  check "instance on port $port answers ready" \
-    bash -c "curl -sf http://127.0.0.1:$port/q/health/ready | grep -q '\"status\": *\"UP\"'"
+  check "instance on port $port answers ready on port $((port + 500))" \
+    bash -c "curl -sf http://127.0.0.1:$((port + 500))/q/health/ready | grep -q '\"status\": *\"UP\"'"
+  check "instance on port $port has no /q/metrics on its API port" \
+    bash -c "test \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/q/metrics)\" = 404"
 done
 
 # The README's flow, as a user pastes it (on the e2e profile's ports).
@@ -88,4 +91,4 @@ echo "$down_out"
 check "down exits 0" grep -q "Stopped." <<<"$down_out"
 after_out=$(./mesh status --profile e2e)
 check "after down nothing is up" bash -c "! grep -q ' up ' <<<'$after_out'"
-check "after down the gateway port is closed" bash -c "! curl -s -o /dev/null http://127.0.0.1:$E2E_GATEWAY/q/health/live"
+check "after down the gateway port is closed" bash -c "! curl -s -o /dev/null http://127.0.0.1:$E2E_GATEWAY/api/v1/actions"

@@ -111,7 +111,7 @@ public final class DrainBench {
     private static Drain drain(ServiceInstances services, MeshService consumer, int events) throws Exception {
         services.up(Map.of(consumer, 1), line -> System.out.println("[bench] " + line));
         ServiceInstances.Instance instance = services.instance(consumer, 0);
-        String metrics = "http://127.0.0.1:" + instance.port() + "/q/metrics";
+        String metrics = instance.managementUrl() + "/q/metrics";
         HttpClient http = HttpClient.newHttpClient();
         long firstAt = 0;
         long first = 0;

@@ -241,7 +241,7 @@ public final class IngestBench {
 
     /** The gateway producer's average record size, from its own Kafka client metrics. */
     static int recordSize(String gateway) throws IOException, InterruptedException {
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway + "/q/metrics")).build(),
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ServiceInstances.managementOf(gateway) + "/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = RECORD_SIZE.matcher(metrics);
         if (!m.find()) {

@@ -157,7 +157,7 @@ public final class ProfileBench {
 
     /** The service's own count of cache hits (both tiers) and misses. */
     private Map<String, Double> cacheCounters(String base) throws IOException, InterruptedException {
-        String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(ServiceInstances.managementOf(base) + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         Map<String, Double> counters = new LinkedHashMap<>();
         counters.put("hits", sum(metrics, "scalemesh_cache_hits_total"));
         counters.put("misses", sum(metrics, "scalemesh_cache_misses_total"));

@@ -169,7 +169,7 @@ public final class TaskBench {
 
     private long depth(String base) {
         try {
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(ServiceInstances.managementOf(base) + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             Matcher m = DEPTH.matcher(metrics);
             return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;

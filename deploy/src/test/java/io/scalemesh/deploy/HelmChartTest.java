@@ -83,6 +83,9 @@ class HelmChartTest {
                 assertEquals("/q/health/started", container.at("/startupProbe/httpGet/path").asText(), name);
                 assertEquals("/q/health/live", container.at("/livenessProbe/httpGet/path").asText(), name);
                 assertEquals("/q/health/ready", container.at("/readinessProbe/httpGet/path").asText(), name);
+                for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+                    assertEquals("management", container.at("/" + probe + "/httpGet/port").asText(), name + " " + probe);
+                }
             } else {
                 assertNotNull(container.get("readinessProbe"), name + " readiness");
                 assertNotNull(container.get("livenessProbe"), name + " liveness");
@@ -158,15 +161,18 @@ class HelmChartTest {
         for (String service : SERVICES) {
             ObjectNode policy = Chart.named(manifests, "NetworkPolicy", service);
             for (JsonNode rule : policy.at("/spec/ingress")) {
+                List<String> ports = new java.util.ArrayList<>();
+                rule.path("ports").forEach(p -> ports.add(p.path("port").asText()));
                 if (rule.path("from").isMissingNode()) {
-                    calls.add("anyone -> " + service);
+                    calls.add("anyone -> " + service + " " + ports);
                 }
                 for (JsonNode peer : rule.path("from")) {
                     String caller = peer.at("/podSelector/matchLabels/app.kubernetes.io~1name").asText();
                     if (!caller.isEmpty()) {
-                        calls.add(caller + " -> " + service);
+                        calls.add(caller + " -> " + service + " " + ports);
                     } else {
-                        calls.add("namespace " + peer.at("/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText() + " -> " + service);
+                        calls.add("namespace " + peer.at("/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText()
+                                + " -> " + service + " " + ports);
                     }
                 }
             }
@@ -175,11 +181,12 @@ class HelmChartTest {
             assertTrue(egressPorts.contains(53), service + " resolves names");
             assertTrue(egressPorts.contains(4317), service + " sends traces");
         }
-        Set<String> expected = new TreeSet<>(List.of("anyone -> api-gateway",
-                "api-gateway -> profile-service", "api-gateway -> task-service", "api-gateway -> notification-service",
-                "api-gateway -> analytics-service", "api-gateway -> billing-service", "task-service -> analytics-service"));
-        SERVICES.forEach(s -> expected.add("namespace monitoring -> " + s));
-        assertEquals(expected, calls, "who may call whom");
+        Set<String> expected = new TreeSet<>(List.of("anyone -> api-gateway [http]",
+                "api-gateway -> profile-service [http]", "api-gateway -> task-service [http]", "api-gateway -> notification-service [http]",
+                "api-gateway -> analytics-service [http]", "api-gateway -> billing-service [http]", "task-service -> analytics-service [http]"));
+        // Prometheus reaches the management port (metrics) only, and nobody else does.
+        SERVICES.forEach(s -> expected.add("namespace monitoring -> " + s + " [management]"));
+        assertEquals(expected, calls, "who may call whom, on which port");
 
         Set<Integer> billingEgress = new TreeSet<>();
         Chart.named(manifests, "NetworkPolicy", "billing-service").at("/spec/egress")
@@ -196,6 +203,8 @@ class HelmChartTest {
                     secret.at("/metadata/name").asText() + " holds a private key the chart made"));
         }
         assertEquals(Set.of("/api"), paths(Chart.render(Values.PRODUCTION, Map.of())), "the Ingress routes /api only");
+        ObjectNode monitor = Chart.named(Chart.render(Values.DEFAULTS, Map.of("serviceMonitor.enabled", true)), "ServiceMonitor", "scalemesh");
+        assertEquals("management", monitor.at("/spec/endpoints/0/port").asText(), "metrics are scraped on the management port");
 
         Map<String, Set<String>> identityFiles = new HashMap<>();
         for (String service : SERVICES) {
@@ -204,6 +213,7 @@ class HelmChartTest {
             Map<String, String> env = new HashMap<>();
             container.path("env").forEach(var -> env.put(var.path("name").asText(), var.path("value").asText()));
             assertEquals("0.0.0.0", env.get("QUARKUS_HTTP_HOST"), service + " listens only on loopback in its pod");
+            assertEquals("9000", env.get("QUARKUS_MANAGEMENT_PORT"), service + " serves health and metrics on a port of its own");
             for (JsonNode volume : deployment.at("/spec/template/spec/volumes")) {
                 if (volume.path("name").asText().equals("identity")) {
                     assertEquals("scalemesh-identity", volume.at("/secret/secretName").asText());

@@ -122,9 +122,10 @@ public final class MeshCli {
         out.println("scalemesh is up in " + DevStack.seconds(begin) + " s.");
         for (MeshService service : MeshService.values()) {
             ServiceInstances.Instance first = services.instance(service, 0);
-            out.printf(Locale.ROOT, "  %-21s http://localhost:%d%n", service.id(), first.port());
+            out.printf(Locale.ROOT, "  %-21s http://localhost:%d   health and metrics: http://localhost:%d/q%n",
+                    service.id(), first.port(), first.managementPort());
         }
-        int gateway = services.instance(MeshService.API_GATEWAY, 0).port();
+        int gateway = services.instance(MeshService.API_GATEWAY, 0).managementPort();
         out.println();
         out.println("Try it:");
         out.println("  curl -s http://localhost:" + gateway + "/q/health/ready");

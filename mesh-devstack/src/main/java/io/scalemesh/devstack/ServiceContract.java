@@ -1,6 +1,7 @@
 package io.scalemesh.devstack;
 
 import static io.restassured.RestAssured.given;
+import static io.scalemesh.devstack.Management.management;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every service promises operators: liveness, a readiness that checks exactly the service's
- * own dependencies (and goes DOWN, not liveness, when one is out), Prometheus metrics and OpenAPI.
+ * own dependencies (and goes DOWN, not liveness, when one is out), Prometheus metrics and OpenAPI,
+ * all on the management port and none on the API port.
  * A service's {@code HealthTest} extends this and names its dependencies.
  */
 public abstract class ServiceContract {
@@ -44,26 +46,33 @@ public abstract class ServiceContract {
 
     @Test
     void livenessIsUp() {
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        management().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
 
     @Test
     void readinessChecksExactlyItsDependencies() {
-        given().get("/q/health/ready").then().statusCode(200)
+        management().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", containsInAnyOrder(expectedChecks().toArray()));
     }
 
     @Test
     void metricsAreExposedForPrometheus() {
-        given().get("/q/metrics").then().statusCode(200)
+        management().get("/q/metrics").then().statusCode(200)
                 .body(containsString("# TYPE jvm_memory_used_bytes gauge"))
                 .body(containsString("process_uptime_seconds"));
     }
 
     @Test
+    void healthMetricsAndOpenApiAreNotOnTheApiPort() {
+        for (String path : List.of("/q/health/ready", "/q/health/live", "/q/metrics", "/q/openapi")) {
+            given().get(path).then().statusCode(404);
+        }
+    }
+
+    @Test
     void openApiIsPublished() {
-        given().get("/q/openapi?format=json").then().statusCode(200).body("openapi", containsString("3."));
+        management().get("/q/openapi?format=json").then().statusCode(200).body("openapi", containsString("3."));
     }
 
     @Test
@@ -74,7 +83,7 @@ public abstract class ServiceContract {
             component.stop();
             try {
                 awaitReadiness(503, "checks.findAll { it.status == 'DOWN' }.name", hasItem(check));
-                given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+                management().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
             } finally {
                 TestStack.ensureRunning(dependency);
             }
@@ -93,6 +102,6 @@ public abstract class ServiceContract {
 
     private static void awaitReadiness(int status, String path, org.hamcrest.Matcher<?> matcher) {
         Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
-                given().get("/q/health/ready").then().statusCode(status).body(path, matcher));
+                management().get("/q/health/ready").then().statusCode(status).body(path, matcher));
     }
 }

@@ -48,6 +48,21 @@ public final class ServiceInstances {
         public String name() {
             return service.id() + "-" + index;
         }
+
+        /** Health, metrics and OpenAPI: the management port, the API port + 500. */
+        public int managementPort() {
+            return port + 500;
+        }
+
+        public String managementUrl() {
+            return "http://" + StackSettings.HOST + ":" + managementPort();
+        }
+    }
+
+    /** The management URL (health, metrics) of the instance whose API is at {@code http://host:port}. */
+    public static String managementOf(String apiUrl) {
+        URI api = URI.create(apiUrl);
+        return api.getScheme() + "://" + api.getHost() + ":" + (api.getPort() + 500);
     }
 
     public Instance instance(MeshService service, int index) {
@@ -80,6 +95,8 @@ public final class ServiceInstances {
             }
             Ports.requireFree(instance.port(), instance.name(), settings.envName(instance.service().id() + ".port")
                     + " (instance i listens on that port + 10*i)");
+            Ports.requireFree(instance.managementPort(), instance.name() + " management", settings.envName(instance.service().id() + ".port")
+                    + " (the management port is the service's port + 500)");
         }
         // Launch all, then wait: on two cores the JVMs start faster side by side than one by one.
         Map<Instance, Process> started = new HashMap<>();
@@ -117,6 +134,7 @@ public final class ServiceInstances {
         command.add(directory != null ? jar.getFileName().toString() : jar.toString());
         Map<String, String> env = new HashMap<>(stack.connectionEnvironment());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(instance.port()));
+        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(instance.managementPort()));
         env.put("MESH_INSTANCE", instance.name());
         env.put("QUARKUS_OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=" + instance.name()); // which instance a span came from
         env.put("MESH_STATE_DIR", settings.stateDir().toString());
@@ -167,7 +185,7 @@ public final class ServiceInstances {
 
     public boolean ready(Instance instance) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + StackSettings.HOST + ":" + instance.port() + "/q/health/ready"))
+            HttpRequest request = HttpRequest.newBuilder(URI.create(instance.managementUrl() + "/q/health/ready"))
                     .timeout(Duration.ofSeconds(2)).build();
             return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {

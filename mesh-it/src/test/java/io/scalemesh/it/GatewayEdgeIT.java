@@ -120,7 +120,7 @@ class GatewayEdgeIT {
 
     /** The instance's own count of profile GETs it served. */
     private static double gets(String instance) {
-        Matcher m = GETS.matcher(given().get(instance + "/q/metrics").asString());
+        Matcher m = GETS.matcher(given().get(ServiceInstances.managementOf(instance) + "/q/metrics").asString());
         double total = 0;
         while (m.find()) {
             total += Double.parseDouble(m.group(1));

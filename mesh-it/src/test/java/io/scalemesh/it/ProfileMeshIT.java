@@ -89,11 +89,11 @@ class ProfileMeshIT {
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
                 asUser(user).get(b + "/api/v1/profiles/" + user).then().statusCode(200).body("displayName", equalTo("Second")));
         assertTrue(invalidationsByEvent(b) > before, () -> "instance b dropped its copy on the event; its metrics: "
-                + given().get(b + "/q/metrics").asString().lines().filter(l -> l.contains("scalemesh_cache")).toList());
+                + given().get(ServiceInstances.managementOf(b) + "/q/metrics").asString().lines().filter(l -> l.contains("scalemesh_cache")).toList());
     }
 
     private static double invalidationsByEvent(String instance) {
-        String metrics = given().get(instance + "/q/metrics").asString();
+        String metrics = given().get(ServiceInstances.managementOf(instance) + "/q/metrics").asString();
         // The sample's value follows the labels; an exemplar ("# {trace_id=...} 1.0 <time>") may follow it.
         java.util.regex.Pattern sample = java.util.regex.Pattern.compile(
                 "^scalemesh_cache_invalidations_total\\{[^}]*source=\"event\"[^}]*\\} (\\S+).*");

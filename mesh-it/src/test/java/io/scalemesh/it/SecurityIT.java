@@ -140,7 +140,7 @@ class SecurityIT {
     private static double tokenCacheHits(String base) {
         java.util.regex.Matcher hits = java.util.regex.Pattern.compile(
                 "^scalemesh_token_cache_total\\{[^}]*result=\"hit\"[^}]*} (\\S+)", java.util.regex.Pattern.MULTILINE)
-                .matcher(given().get(base + "/q/metrics").asString());
+                .matcher(given().get(ServiceInstances.managementOf(base) + "/q/metrics").asString());
         return hits.find() ? Double.parseDouble(hits.group(1)) : 0;
     }
 
@@ -160,12 +160,14 @@ class SecurityIT {
         Optional<InetAddress> outside = nonLoopbackAddress();
         Assumptions.assumeTrue(outside.isPresent(), "this machine has no address but loopback");
         for (MeshService service : MeshService.values()) {
-            int port = services.instance(service, 0).port();
-            assertThrows(ConnectException.class, () -> {
-                try (Socket socket = new Socket()) {
-                    socket.connect(new InetSocketAddress(outside.get(), port), 2000);
-                }
-            }, service.id() + " answers on " + outside.get().getHostAddress() + ":" + port);
+            ServiceInstances.Instance instance = services.instance(service, 0);
+            for (int port : new int[] {instance.port(), instance.managementPort()}) {
+                assertThrows(ConnectException.class, () -> {
+                    try (Socket socket = new Socket()) {
+                        socket.connect(new InetSocketAddress(outside.get(), port), 2000);
+                    }
+                }, service.id() + " answers on " + outside.get().getHostAddress() + ":" + port);
+            }
         }
     }
 

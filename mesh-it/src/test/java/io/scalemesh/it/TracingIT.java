@@ -175,7 +175,7 @@ class TracingIT {
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             StringBuilder exposed = new StringBuilder();
             for (MeshService service : MeshService.values()) {
-                exposed.append(given().get("http://127.0.0.1:" + services.instance(service, 0).port() + "/q/metrics").asString());
+                exposed.append(given().get(services.instance(service, 0).managementUrl() + "/q/metrics").asString());
             }
             Set<String> missing = queried.stream().filter(name -> !Pattern.compile("(?m)^" + name + "[{ ]")
                     .matcher(exposed).find()).collect(Collectors.toCollection(TreeSet::new));
@@ -184,7 +184,7 @@ class TracingIT {
     }
 
     private String metrics(MeshService service) {
-        return given().get("http://127.0.0.1:" + services.instance(service, 0).port() + "/q/metrics").asString();
+        return given().get(services.instance(service, 0).managementUrl() + "/q/metrics").asString();
     }
 
     /** The sum of a metric's samples whose labels contain {@code label} (an exemplar after the value is ignored). */

@@ -18,19 +18,18 @@ class SecurityHeadersTest {
 
     @Test
     void everyAnswerCarriesTheSecurityHeaders() {
-        hardened(given().get("/q/health/live").then().statusCode(200));
         hardened(given().contentType("application/json").body("{\"type\":\"view\"}").post("/api/v1/actions").then().statusCode(401));
         hardened(given().auth().oauth2(Tokens.forTests("headers", false)).contentType("application/json").body("{\"type\":\"view\"}")
                 .post("/api/v1/actions").then().statusCode(202));
         // A proxied route whose backend is not running here: the gateway's own 503 problem.
         hardened(given().auth().oauth2(Tokens.forTests("headers", false)).get("/api/v1/profiles/headers").then().statusCode(503)
                 .contentType("application/problem+json"));
-        given().get("/q/health/live").then().header("Strict-Transport-Security", nullValue());
+        given().post("/api/v1/actions").then().header("Strict-Transport-Security", nullValue());
     }
 
     @Test
     void hstsWhenTheClientCameOverHttps() {
-        given().header("X-Forwarded-Proto", "https").get("/q/health/live").then()
+        given().header("X-Forwarded-Proto", "https").post("/api/v1/actions").then()
                 .header("Strict-Transport-Security", equalTo("max-age=31536000; includeSubDomains"));
     }
 

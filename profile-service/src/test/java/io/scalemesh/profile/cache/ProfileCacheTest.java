@@ -151,7 +151,7 @@ class ProfileCacheTest {
             Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
                     as(user).get(path(user)).then().statusCode(200).body("displayName", equalTo("During the outage")));
             as(user).delete(path(user)).then().statusCode(204);
-            given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+            io.scalemesh.devstack.Management.management().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                     .body("checks.find { it.name == 'Profile cache (Redis, optional)' }.data.redis",
                             equalTo("DOWN (reads served from PostgreSQL)"));
             assertTrue(count("scalemesh.cache.errors") > errors, "Redis failures are counted");

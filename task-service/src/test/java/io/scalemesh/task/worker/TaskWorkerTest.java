@@ -37,7 +37,7 @@ class TaskWorkerTest {
     @Test
     void anInstanceOfRoleBothConsumesTheQueue() {
         // The counterpart of ApiRoleTest's API-only instance, which has no such consumer.
-        org.hamcrest.MatcherAssert.assertThat(io.restassured.RestAssured.get("/q/health/ready").asString(),
+        org.hamcrest.MatcherAssert.assertThat(io.scalemesh.devstack.Management.management().get("/q/health/ready").asString(),
                 containsString("task-requested"));
     }
 
