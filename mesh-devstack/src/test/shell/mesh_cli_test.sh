@@ -27,7 +27,7 @@ check "up exits 0" [ "$up_rc" -eq 0 ]
 [ "$up_rc" -eq 0 ] || exit 1
 check "up says where traces go" grep -q "Traces go to http://127.0.0.1:14318" <<<"$up_out"
 check "up prints the gateway's URL" grep -q "api-gateway .*http://localhost:$E2E_GATEWAY" <<<"$up_out"
-check "up prints an example request" grep -q "curl -s http://localhost:$E2E_GATEWAY" <<<"$up_out"
+check "up prints an example request" grep -q "curl -s http://localhost:$((E2E_GATEWAY + 500))/q/health/ready" <<<"$up_out"
 
 status_out=$(./mesh status --profile e2e)
 echo "$status_out"
