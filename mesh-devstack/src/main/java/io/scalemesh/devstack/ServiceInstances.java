@@ -43,15 +43,22 @@ public final class ServiceInstances {
         return this;
     }
 
+    /**
+     * Where an instance serves health, metrics and OpenAPI: its API port + this (each service's
+     * quarkus.management.port says the same). Not +1000: the test profile's second task-service
+     * instance would then take the dev Kafka's port.
+     */
+    public static final int MANAGEMENT_OFFSET = 500;
+
     /** One running (or expected) instance of a service. */
     public record Instance(MeshService service, int index, int port, Path pidFile, Path log, String marker) {
         public String name() {
             return service.id() + "-" + index;
         }
 
-        /** Health, metrics and OpenAPI: the management port, the API port + 500. */
+        /** Health, metrics and OpenAPI: the management port. */
         public int managementPort() {
-            return port + 500;
+            return port + MANAGEMENT_OFFSET;
         }
 
         public String managementUrl() {
@@ -62,7 +69,7 @@ public final class ServiceInstances {
     /** The management URL (health, metrics) of the instance whose API is at {@code http://host:port}. */
     public static String managementOf(String apiUrl) {
         URI api = URI.create(apiUrl);
-        return api.getScheme() + "://" + api.getHost() + ":" + (api.getPort() + 500);
+        return api.getScheme() + "://" + api.getHost() + ":" + (api.getPort() + MANAGEMENT_OFFSET);
     }
 
     public Instance instance(MeshService service, int index) {
@@ -96,7 +103,7 @@ public final class ServiceInstances {
             Ports.requireFree(instance.port(), instance.name(), settings.envName(instance.service().id() + ".port")
                     + " (instance i listens on that port + 10*i)");
             Ports.requireFree(instance.managementPort(), instance.name() + " management", settings.envName(instance.service().id() + ".port")
-                    + " (the management port is the service's port + 500)");
+                    + " (the management port is the service's port + " + MANAGEMENT_OFFSET + ")");
         }
         // Launch all, then wait: on two cores the JVMs start faster side by side than one by one.
         Map<Instance, Process> started = new HashMap<>();
