@@ -5,13 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.PrivateKey;
-import java.security.interfaces.RSAPrivateCrtKey;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -62,29 +57,11 @@ public final class IdentityKeys {
         return JwtKeys.signingWith(dir(settings).resolve(signer + ".pem"));
     }
 
-    private static String jwks(Path dir, List<String> signers) throws IOException {
-        StringBuilder keys = new StringBuilder();
+    private static String jwks(Path dir, List<String> signers) {
+        List<String> keys = new ArrayList<>();
         for (String signer : signers) {
-            RSAPrivateCrtKey key = (RSAPrivateCrtKey) read(dir.resolve(signer + ".pem"));
-            keys.append(keys.length() == 0 ? "" : ",").append("{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":\"")
-                    .append(signer).append("\",\"n\":\"").append(base64(key.getModulus().toByteArray()))
-                    .append("\",\"e\":\"").append(base64(key.getPublicExponent().toByteArray())).append("\"}");
+            keys.add(JwtKeys.signingWith(dir.resolve(signer + ".pem")).jwk(signer));
         }
-        return "{\"keys\":[" + keys + "]}\n";
-    }
-
-    private static PrivateKey read(Path file) throws IOException {
-        try {
-            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(JwtKeys.der(Files.readString(file))));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("unreadable identity key " + file + "; delete it to make a new one", e);
-        }
-    }
-
-    /** Unsigned big-endian, as JWK wants it: BigInteger adds a sign byte when the top bit is set. */
-    private static String base64(byte[] twosComplement) {
-        int skip = twosComplement.length > 1 && twosComplement[0] == 0 ? 1 : 0;
-        byte[] unsigned = java.util.Arrays.copyOfRange(twosComplement, skip, twosComplement.length);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(unsigned);
+        return JwtKeys.jwks(keys);
     }
 }

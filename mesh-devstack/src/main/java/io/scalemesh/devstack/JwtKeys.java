@@ -12,9 +12,14 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collection;
 
 /**
  * The development RS256 key pair: generated on first use into the profile's state folder (never
@@ -23,10 +28,12 @@ import java.util.Base64;
 public final class JwtKeys {
 
     private final PrivateKey privateKey;
+    private final RSAPublicKey publicKey;
     private final Path publicKeyFile;
 
     JwtKeys(KeyPair pair, Path publicKeyFile) {
         this.privateKey = pair.getPrivate();
+        this.publicKey = pair.getPublic() != null ? (RSAPublicKey) pair.getPublic() : publicOf((RSAPrivateCrtKey) privateKey);
         this.publicKeyFile = publicKeyFile;
     }
 
@@ -83,6 +90,33 @@ public final class JwtKeys {
 
     public Path publicKeyFile() {
         return publicKeyFile;
+    }
+
+    /** The public half as one JWK (RFC 7517) under {@code kid}, as a JWKS or an OIDC provider lists it. */
+    public String jwk(String kid) {
+        return "{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":\"" + kid + "\",\"n\":\""
+                + base64(publicKey.getModulus().toByteArray()) + "\",\"e\":\"" + base64(publicKey.getPublicExponent().toByteArray())
+                + "\"}";
+    }
+
+    /** A JWKS document of these JWKs. */
+    public static String jwks(Collection<String> jwks) {
+        return "{\"keys\":[" + String.join(",", jwks) + "]}\n";
+    }
+
+    private static RSAPublicKey publicOf(RSAPrivateCrtKey key) {
+        try {
+            return (RSAPublicKey) KeyFactory.getInstance("RSA")
+                    .generatePublic(new RSAPublicKeySpec(key.getModulus(), key.getPublicExponent()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Unsigned big-endian, as JWK wants it: BigInteger adds a sign byte when the top bit is set. */
+    private static String base64(byte[] twosComplement) {
+        int skip = twosComplement.length > 1 && twosComplement[0] == 0 ? 1 : 0;
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOfRange(twosComplement, skip, twosComplement.length));
     }
 
     static KeyPair generate() {
