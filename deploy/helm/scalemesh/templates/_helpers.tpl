@@ -81,6 +81,26 @@ redis
 {{- end }}
 {{- end }}
 
+{{/* The PostgreSQL servers a service connects to: profile-service all (the shards), the others server 0. */}}
+{{- define "scalemesh.pgServersOf" -}}
+{{- if eq .name "profile-service" -}}
+{{ toYaml .root.Values.postgres.servers }}
+{{- else -}}
+{{ toYaml (list (index .root.Values.postgres.servers 0)) }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret whose ca.crt verifies a server's certificate. */}}
+{{- define "scalemesh.pgCaSecret" -}}
+{{- if .server.caSecret -}}
+{{ .server.caSecret }}
+{{- else if and (not .server.host) .root.Values.postgres.cloudnativepg.enabled -}}
+{{ printf "%s-ca" (include "scalemesh.pgCluster" .server) }}
+{{- else -}}
+{{ fail (printf "postgres: server %s is external; set postgres.servers[].caSecret to a Secret with its CA's ca.crt (or postgres.sslMode=disable)" .server.name) }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret (keys username, password) every service connects to PostgreSQL with. */}}
 {{- define "scalemesh.pgSecret" -}}
 {{ default "scalemesh-postgres" .Values.postgres.existingSecret }}

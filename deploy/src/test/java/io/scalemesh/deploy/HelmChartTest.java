@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -243,6 +244,61 @@ class HelmChartTest {
         assertEquals(Set.of("cluster  [\"IdempotentWrite\"]", "topic user-actions [\"Write\",\"Describe\"]"), gatewayGrants,
                 "the gateway may write user actions and nothing else");
         assertEquals(SERVICES.size(), Chart.ofKind(manifests, "KafkaUser").size(), "one KafkaUser per service");
+    }
+
+    @Test
+    void postgresIsVerifiedTlsWithEachServersOwnCa() {
+        List<ObjectNode> manifests = Chart.render(Values.DEFAULTS, Map.of());
+        Map<String, String> expectedCas = Map.of("profile-service", "/deployments/postgres-ca/s0.crt,/deployments/postgres-ca/s1.crt",
+                "task-service", "/deployments/postgres-ca/s0.crt", "notification-service", "/deployments/postgres-ca/s0.crt",
+                "billing-service", "/deployments/postgres-ca/s0.crt");
+        for (String service : SERVICES) {
+            String config = Chart.named(manifests, "ConfigMap", service + "-config").at("/data/application.properties").asText();
+            JsonNode volumes = Chart.named(manifests, "Deployment", service).at("/spec/template/spec/volumes");
+            JsonNode caVolume = null;
+            for (JsonNode volume : volumes) {
+                if (volume.path("name").asText().equals("postgres-ca")) {
+                    caVolume = volume;
+                }
+            }
+            if (!expectedCas.containsKey(service)) {
+                assertFalse(config.contains("ssl-mode"), service + " has no database: " + config);
+                assertEquals(null, caVolume, service + " mounts no database CA");
+                continue;
+            }
+            assertTrue(config.contains("quarkus.datasource.reactive.postgresql.ssl-mode=verify-full"), service + ": " + config);
+            assertTrue(config.contains("mesh.postgres.ca-certificates=" + expectedCas.get(service) + "\n"), service + ": " + config);
+            Map<String, String> mounted = new TreeMap<>();
+            caVolume.at("/projected/sources").forEach(source -> source.at("/secret/items").forEach(item -> {
+                assertEquals("ca.crt", item.path("key").asText(), "only the CA's certificate, never its key");
+                mounted.put(item.path("path").asText(), source.at("/secret/name").asText());
+            }));
+            assertEquals(service.equals("profile-service")
+                    ? Map.of("s0.crt", "scalemesh-pg-s0-ca", "s1.crt", "scalemesh-pg-s1-ca")
+                    : Map.of("s0.crt", "scalemesh-pg-s0-ca"), mounted, service + " trusts its servers' CloudNativePG CAs");
+        }
+
+        // An external server: its CA is named, or the chart says what is missing.
+        Map<String, Object> external = new HashMap<>(Map.of("postgres.cloudnativepg.enabled", false, "postgres.existingSecret", "pg-login"));
+        for (int i = 0; i < 2; i++) {
+            // --set replaces a list whole: each server in full.
+            external.put("postgres.servers[" + i + "].name", "s" + i);
+            external.put("postgres.servers[" + i + "].shards", i == 0 ? "0-31" : "32-63");
+            external.put("postgres.servers[" + i + "].host", "pg" + i + ".db.example");
+        }
+        IllegalStateException missing = assertThrows(IllegalStateException.class, () -> Chart.render(Values.DEFAULTS, external));
+        assertTrue(missing.getMessage().contains("caSecret"), missing.getMessage());
+        Map<String, Object> named = new HashMap<>(external);
+        named.put("postgres.servers[0].caSecret", "pg0-ca");
+        named.put("postgres.servers[1].caSecret", "pg1-ca");
+        JsonNode source = Chart.named(Chart.render(Values.DEFAULTS, named), "Deployment", "billing-service")
+                .at("/spec/template/spec/volumes").findValue("projected").at("/sources/0/secret");
+        assertEquals("pg0-ca", source.path("name").asText());
+        Map<String, Object> plain = new HashMap<>(external);
+        plain.put("postgres.sslMode", "disable");
+        String task = Chart.named(Chart.render(Values.DEFAULTS, plain), "ConfigMap", "task-service-config")
+                .at("/data/application.properties").asText();
+        assertTrue(task.contains("ssl-mode=disable") && task.contains("trust-certificate-pem=false"), task);
     }
 
     private static Set<String> paths(List<ObjectNode> manifests) {

@@ -150,6 +150,7 @@ public final class DevStack {
             config.put("mesh.postgres.url-" + server, settings.postgresUrl(server));
             config.put("mesh.postgres.replica-url-" + server, settings.postgresReplicaUrl(server));
         }
+        config.put("mesh.postgres.ca-certificates", PostgresTls.caCertificate(settings).toString());
         config.put("quarkus.datasource.username", StackSettings.DB_USER);
         config.put("quarkus.datasource.password", StackSettings.DB_PASSWORD);
         config.put("mesh.jwt.public-key-location", JwtKeys.of(settings).publicKeyFile().toString());

@@ -60,7 +60,7 @@ final class PostgresPrimary implements Component {
         if (!Files.exists(dataDir().resolve("PG_VERSION"))) {
             initialise(pg);
         }
-        pgCtlStart(pg, dir, dataDir());
+        pgCtlStart(settings, pg, dir, dataDir());
         createDatabases();
     }
 
@@ -133,9 +133,11 @@ final class PostgresPrimary implements Component {
         }
     }
 
-    static void pgCtlStart(PostgresBinaries pg, Path dir, Path dataDir) {
+    /** Starts a server, serving TLS with the stack's certificate (set on the command line, so a data folder made before TLS gets it too). */
+    static void pgCtlStart(StackSettings settings, PostgresBinaries pg, Path dir, Path dataDir) {
         Processes.run(pg.command("pg_ctl", "-D", dataDir.toString(), "-l", dir.resolve("postgres.log").toString(),
-                "-w", "-t", "120", "start"), dir.resolve("pg_ctl.log"), Duration.ofSeconds(150), Map.of());
+                "-o", PostgresTls.serverOptions(settings), "-w", "-t", "120", "start"), dir.resolve("pg_ctl.log"),
+                Duration.ofSeconds(150), Map.of());
     }
 
     static void pgCtlStop(PostgresBinaries pg, Path dir, Path dataDir) {

@@ -59,7 +59,7 @@ final class PostgresReplica implements Component {
         if (!Files.exists(dataDir().resolve("PG_VERSION"))) {
             cloneFromPrimary(pg);
         }
-        PostgresPrimary.pgCtlStart(pg, dir, dataDir());
+        PostgresPrimary.pgCtlStart(settings, pg, dir, dataDir());
     }
 
     @Override

@@ -165,6 +165,24 @@ class DevStackTest {
         }
     }
 
+    @Test
+    void everyPostgresServerProvesWithTheStacksCaThatItIs127001(@TempDir Path elsewhere) throws Exception {
+        String ca = PostgresTls.caCertificate(settings).toString();
+        for (int server = 0; server < settings.postgresServers(); server++) {
+            for (int port : new int[] { settings.postgresPort(server), settings.postgresReplicaPort(server) }) {
+                try (Connection verified = connect(port, "sslmode=verify-full&sslrootcert=" + ca)) {
+                    ResultSet row = verified.createStatement().executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+                    assertTrue(row.next() && row.getBoolean(1), "port " + port + " serves TLS");
+                }
+            }
+        }
+        // A client that trusts another CA gets no connection: verify-full checks the chain, not just that TLS is on.
+        String otherCa = PostgresTls.in(elsewhere.resolve("tls")).resolve("ca.crt").toString();
+        SQLException refused = assertThrows(SQLException.class,
+                () -> connect(settings.postgresPort(0), "sslmode=verify-full&sslrootcert=" + otherCa).close());
+        assertTrue(refused.getMessage().contains("SSL"), refused.getMessage());
+    }
+
     private static String show(Connection connection, String setting) throws SQLException {
         ResultSet row = connection.createStatement().executeQuery("SHOW " + setting);
         row.next();
@@ -243,7 +261,11 @@ class DevStackTest {
     }
 
     private static Connection connect(int port) throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres",
+        return connect(port, "");
+    }
+
+    private static Connection connect(int port, String parameters) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?" + parameters,
                 StackSettings.DB_USER, StackSettings.DB_PASSWORD);
     }
 

@@ -16,6 +16,10 @@ import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -169,6 +173,34 @@ class SecurityIT {
                 }, service.id() + " answers on " + outside.get().getHostAddress() + ":" + port);
             }
         }
+    }
+
+    @Test
+    void everyServiceReachesPostgresOverVerifiedTlsOnly() throws SQLException {
+        // A read through the profile store, so its replica pools have connections too.
+        given().auth().oauth2(Tokens.forTests("sec-admin", true)).get(gateway + adminReads.get(MeshService.PROFILE));
+        Map<String, Integer> tlsConnections = new java.util.TreeMap<>();
+        for (int server = 0; server < settings.postgresServers(); server++) {
+            for (int port : new int[] { settings.postgresPort(server), settings.postgresReplicaPort(server) }) {
+                try (Connection connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres",
+                        StackSettings.DB_USER, StackSettings.DB_PASSWORD)) {
+                    ResultSet rows = connection.createStatement().executeQuery("SELECT a.application_name, s.ssl, count(*)"
+                            + " FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)"
+                            + " WHERE a.application_name LIKE '%-service' GROUP BY 1, 2");
+                    while (rows.next()) {
+                        String service = rows.getString(1) + " on " + port;
+                        assertTrue(rows.getBoolean(2), rows.getInt(3) + " plain connection(s) from " + service);
+                        tlsConnections.merge(service, rows.getInt(3), Integer::sum);
+                    }
+                }
+            }
+        }
+        int primary = settings.postgresPort(0);
+        for (String service : List.of("task-service", "notification-service", "billing-service", "profile-service")) {
+            assertTrue(tlsConnections.containsKey(service + " on " + primary), service + " has TLS connections: " + tlsConnections);
+        }
+        assertTrue(tlsConnections.keySet().stream().anyMatch(key -> key.startsWith("profile-service on ")
+                && !key.endsWith(" on " + primary)), "the shards' other servers and replicas too: " + tlsConnections);
     }
 
     // API1 Broken object-level authorization: every id-bearing route, as another user.

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -21,7 +22,9 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
 import io.vertx.sqlclient.PoolOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -91,6 +94,25 @@ public class ShardServers {
         }
     }
 
+    /** How every pool reaches its server: the login, and TLS as the Quarkus datasource settings say. */
+    private record Connect(String user, String password, String applicationName, SslMode sslMode, List<String> caCertificates) {
+
+        PgConnectOptions options(String url) {
+            PgConnectOptions connect = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""))
+                    .setUser(user).setPassword(password).setCachePreparedStatements(true).setConnectTimeout(2_000);
+            Map<String, String> properties = new LinkedHashMap<>(connect.getProperties());
+            properties.put("application_name", applicationName);
+            connect.setProperties(properties).setSslMode(sslMode);
+            if (sslMode == SslMode.VERIFY_CA || sslMode == SslMode.VERIFY_FULL) {
+                PemTrustOptions trust = new PemTrustOptions();
+                caCertificates.forEach(trust::addCertPath);
+                // verify-full: the certificate must also name the host connected to.
+                connect.setPemTrustOptions(trust).setHostnameVerificationAlgorithm(sslMode == SslMode.VERIFY_FULL ? "HTTPS" : "");
+            }
+            return connect;
+        }
+    }
+
     private final ShardingConfig config;
     private final MeterRegistry registry;
     private final ShardMap map;
@@ -99,8 +121,16 @@ public class ShardServers {
     @Inject
     public ShardServers(ShardingConfig config, Vertx vertx, MeterRegistry registry,
             @ConfigProperty(name = "quarkus.datasource.username") String user,
-            @ConfigProperty(name = "quarkus.datasource.password") String password) {
+            @ConfigProperty(name = "quarkus.datasource.password") String password,
+            @ConfigProperty(name = "quarkus.application.name") String applicationName,
+            @ConfigProperty(name = "quarkus.datasource.reactive.postgresql.ssl-mode", defaultValue = "disable") String sslMode,
+            @ConfigProperty(name = "quarkus.datasource.reactive.trust-certificate-pem.certs") Optional<List<String>> caCertificates) {
         this.config = config;
+        Connect connect = new Connect(user, password, applicationName, SslMode.of(sslMode), caCertificates.orElse(List.of()));
+        if ((connect.sslMode() == SslMode.VERIFY_CA || connect.sslMode() == SslMode.VERIFY_FULL) && connect.caCertificates().isEmpty()) {
+            throw new IllegalArgumentException("ssl-mode " + sslMode
+                    + " needs the CA to verify with: set quarkus.datasource.reactive.trust-certificate-pem.certs");
+        }
         this.registry = registry;
         Map<String, ShardingConfig.Server> used = new LinkedHashMap<>();
         for (String name : config.serverNames()) {
@@ -117,15 +147,13 @@ public class ShardServers {
         used.forEach((name, server) -> {
             List<Replica> replicas = new ArrayList<>();
             for (String url : server.replicas().orElse(List.of())) {
-                replicas.add(new Replica(url, pool(vertx, url, user, password, name + "-replica")));
+                replicas.add(new Replica(url, pool(vertx, connect.options(url), name + "-replica")));
             }
-            servers.put(name, new Server(name, pool(vertx, server.primary(), user, password, name), List.copyOf(replicas)));
+            servers.put(name, new Server(name, pool(vertx, connect.options(server.primary()), name), List.copyOf(replicas)));
         });
     }
 
-    private Pool pool(Vertx vertx, String url, String user, String password, String name) {
-        PgConnectOptions connect = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""))
-                .setUser(user).setPassword(password).setCachePreparedStatements(true).setConnectTimeout(2_000);
+    private Pool pool(Vertx vertx, PgConnectOptions connect, String name) {
         PoolOptions pool = new PoolOptions().setMaxSize(config.poolSize()).setMaxWaitQueueSize(config.maxWaitQueue())
                 .setName("profile-" + name).setShared(false);
         return Pool.newInstance(PgBuilder.pool().with(pool).connectingTo(connect).using(vertx.getDelegate()).build());
