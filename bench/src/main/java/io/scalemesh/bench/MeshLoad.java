@@ -1,7 +1,5 @@
 package io.scalemesh.bench;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -52,71 +50,64 @@ public final class MeshLoad {
                 .mapToObj(i -> Tokens.signedWith(keys).subject("load-" + i).lifetime(lifetime).sign()).toList();
         System.out.printf(Locale.ROOT, "Mixed load on %s: %.0f requests/s for %d s (Ctrl-C stops it)%n", gateway, rate, duration.toSeconds());
         // Every user has a profile first, so profile reads find one (a 404 is not traffic to watch).
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        for (int user = 0; user < USERS; user++) {
-            int status = http.send(profileWrite(gateway, user, 0).header("Authorization", "Bearer " + tokens.get(user)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
-            if (status >= 300) {
-                throw new IllegalStateException("could not create the profile of load-" + user + ": HTTP " + status);
-            }
-        }
-        System.out.println("second  sent  2xx  4xx  5xx  errors  p50 ms  p99 ms");
-        OpenLoad load = new OpenLoad();
-        long offset = 0;
-        for (long second = 0; second < duration.toSeconds(); second++) {
-            long base = offset;
-            OpenLoad.Result r = load.run(rate, Duration.ofSeconds(1), i -> request(gateway, tokens, base + i));
-            offset += r.sent();
-            int ok = 0;
-            int client = 0;
-            int server = 0;
-            for (Map.Entry<Integer, Integer> status : r.statuses().entrySet()) {
-                int code = status.getKey();
-                if (code < 400) {
-                    ok += status.getValue();
-                } else if (code < 500) {
-                    client += status.getValue();
-                } else {
-                    server += status.getValue();
+        try (OpenLoad load = new OpenLoad()) {
+            for (int user = 0; user < USERS; user++) {
+                int status = load.status(profileWrite(gateway, user, 0).header("Authorization", "Bearer " + tokens.get(user)));
+                if (status >= 300) {
+                    throw new IllegalStateException("could not create the profile of load-" + user + ": HTTP " + status);
                 }
             }
-            System.out.printf(Locale.ROOT, "%6d %5d %4d %4d %4d %7d %7.1f %7.1f%n", second + 1, r.sent(), ok, client, server, r.errors(),
-                    r.p50() / 1000.0, r.p99() / 1000.0);
+            System.out.println("second  sent  2xx  4xx  5xx  errors  p50 ms  p99 ms");
+            long offset = 0;
+            for (long second = 0; second < duration.toSeconds(); second++) {
+                long base = offset;
+                OpenLoad.Result r = load.run(rate, Duration.ofSeconds(1), i -> request(gateway, tokens, base + i));
+                offset += r.sent();
+                int ok = 0;
+                int client = 0;
+                int server = 0;
+                for (Map.Entry<Integer, Integer> status : r.statuses().entrySet()) {
+                    int code = status.getKey();
+                    if (code < 400) {
+                        ok += status.getValue();
+                    } else if (code < 500) {
+                        client += status.getValue();
+                    } else {
+                        server += status.getValue();
+                    }
+                }
+                System.out.printf(Locale.ROOT, "%6d %5d %4d %4d %4d %7d %7.1f %7.1f%n", second + 1, r.sent(), ok, client, server, r.errors(),
+                        r.p50() / 1000.0, r.p99() / 1000.0);
+            }
         }
     }
 
     /** The i-th request of the mix. */
-    private static HttpRequest request(String gateway, List<String> tokens, long i) {
+    private static OpenLoad.Request request(String gateway, List<String> tokens, long i) {
         int user = (int) (i % USERS);
         String token = "Bearer " + tokens.get(user);
         int kind = (int) ((i * 37) % 100); // a fixed shuffle of the mix
-        HttpRequest.Builder builder;
+        OpenLoad.Request request;
         if (kind < 60) {
             String type = ACTIONS.get((int) (i % ACTIONS.size()));
-            builder = OpenLoad.post(gateway + "/api/v1/actions", "{\"type\":\"" + type + "\",\"attributes\":{\"item\":\"" + (i % 500) + "\"}}");
+            request = OpenLoad.Request.post(gateway + "/api/v1/actions", "{\"type\":\"" + type + "\",\"attributes\":{\"item\":\"" + (i % 500) + "\"}}");
         } else if (kind < 80) {
-            builder = get(gateway + "/api/v1/profiles/load-" + user);
+            request = OpenLoad.Request.get(gateway + "/api/v1/profiles/load-" + user);
         } else if (kind < 85) {
-            builder = profileWrite(gateway, user, i);
+            request = profileWrite(gateway, user, i);
         } else if (kind < 95) {
             String task = kind < 93 ? "{\"type\":\"sum\",\"input\":{\"numbers\":[" + i + ",2,3]}}"
                     : "{\"type\":\"report\",\"input\":{\"windowDays\":1}}";
-            builder = OpenLoad.post(gateway + "/api/v1/tasks", task);
+            request = OpenLoad.Request.post(gateway + "/api/v1/tasks", task);
         } else {
-            builder = get(gateway + (kind < 98 ? "/api/v1/billing/invoice" : "/api/v1/notifications?limit=10"));
+            request = OpenLoad.Request.get(gateway + (kind < 98 ? "/api/v1/billing/invoice" : "/api/v1/notifications?limit=10"));
         }
-        return builder.header("Authorization", token).build();
+        return request.header("Authorization", token);
     }
 
-    private static HttpRequest.Builder profileWrite(String gateway, int user, long i) {
-        return HttpRequest.newBuilder(URI.create(gateway + "/api/v1/profiles/load-" + user)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"displayName\":\"Load " + user + "\",\"email\":\"load-" + user
-                        + "@example.com\",\"preferences\":{\"theme\":\"" + (i % 2 == 0 ? "dark" : "light") + "\"}}"));
-    }
-
-    private static HttpRequest.Builder get(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
+    private static OpenLoad.Request profileWrite(String gateway, int user, long i) {
+        return OpenLoad.Request.put(gateway + "/api/v1/profiles/load-" + user, "{\"displayName\":\"Load " + user
+                + "\",\"email\":\"load-" + user + "@example.com\",\"preferences\":{\"theme\":\"" + (i % 2 == 0 ? "dark" : "light") + "\"}}");
     }
 
     private static Duration parseDuration(String text) {

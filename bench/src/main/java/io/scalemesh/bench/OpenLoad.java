@@ -1,26 +1,41 @@
 package io.scalemesh.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
 /**
  * An open-loop load generator: requests go out on a fixed schedule whatever the server does, and
  * each latency runs from the request's scheduled time, so a stalled server shows as latency, not
  * as fewer requests (no coordinated omission).
+ *
+ * <p>It runs on the machine it measures, so what it costs is taken from the mesh: HTTP/1.1 over
+ * Vert.x's client on one event loop, keep-alive connections, one request per connection at a time
+ * (as wrk does). The JDK's HttpClient took a third of a core at 1,000 requests/s (its selector
+ * thread hands every answer to an executor); with h2c it multiplexed everything over one
+ * connection, whose framing and HPACK capped the load at ~700 requests/s.
  */
-public final class OpenLoad {
+public final class OpenLoad implements AutoCloseable {
 
     /** What one run measured. Latencies are in microseconds. */
     public record Result(double targetRate, double seconds, int sent, Map<Integer, Integer> statuses, int errors,
@@ -31,21 +46,37 @@ public final class OpenLoad {
         }
     }
 
+    /** One request: its method, absolute URL, headers and body (null for none). */
+    public record Request(HttpMethod method, String url, Map<String, String> headers, String body) {
+
+        public static Request get(String url) {
+            return new Request(HttpMethod.GET, url, Map.of(), null);
+        }
+
+        public static Request post(String url, String json) {
+            return new Request(HttpMethod.POST, url, Map.of("Content-Type", "application/json"), json);
+        }
+
+        public static Request put(String url, String json) {
+            return new Request(HttpMethod.PUT, url, Map.of("Content-Type", "application/json"), json);
+        }
+
+        public Request header(String name, String value) {
+            Map<String, String> more = new LinkedHashMap<>(headers);
+            more.put(name, value);
+            return new Request(method, url, more, body);
+        }
+    }
+
     private static final int MAX_IN_FLIGHT = 256;
 
-    // HTTP/1.1, one request per connection at a time, as wrk does. The JDK client's default upgrades
-    // to HTTP/2 (h2c) and multiplexes every request over one connection: its single connection's
-    // framing and HPACK then capped the load at ~700 requests/s, well below what the mesh takes.
-    // Two threads complete the answers: the default cached pool grew a thread per in-flight answer,
-    // dozens of threads competing with the mesh for the same two cores.
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .executor(java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
-                Thread t = new Thread(r, "open-load");
-                t.setDaemon(true);
-                return t;
-            }))
-            .connectTimeout(Duration.ofSeconds(2)).build();
-    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
+    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+    // At most MAX_IN_FLIGHT requests at once over as many connections (unbounded, a client opened
+    // one per request and ran out of local ports).
+    private final HttpClient http = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1)
+            .setKeepAlive(true).setConnectTimeout(2_000), new PoolOptions().setHttp1MaxSize(MAX_IN_FLIGHT).setMaxWaitQueueSize(-1));
+    private final Context loop = vertx.getOrCreateContext();
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     /** The last run's latency of each request, by index (µs from its scheduled time). */
     private long[] latencies = new long[0];
 
@@ -59,12 +90,12 @@ public final class OpenLoad {
     }
 
     /** Sends {@code rate} requests per second for {@code duration}; {@code request} builds the i-th request. */
-    public Result run(double rate, Duration duration, IntFunction<HttpRequest> request) throws InterruptedException {
+    public Result run(double rate, Duration duration, IntFunction<Request> request) throws InterruptedException {
         return run(rate, duration, request, null);
     }
 
-    /** As above; {@code answers}, if given, is told of every answer with its body. */
-    public Result run(double rate, Duration duration, IntFunction<HttpRequest> request, Answers answers) throws InterruptedException {
+    /** As above; {@code answers}, if given, is told of every answer with its body (on the client's event loop). */
+    public Result run(double rate, Duration duration, IntFunction<Request> request, Answers answers) throws InterruptedException {
         int total = (int) Math.round(rate * duration.toNanos() / 1e9);
         long[] latencies = new long[total];
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
@@ -79,23 +110,24 @@ public final class OpenLoad {
                 LockSupport.parkNanos(wait);
             }
             int index = i;
-            // At most MAX_IN_FLIGHT requests at once, so the client reuses a bounded set of
-            // connections (unbounded, it opened one per request and ran out of local ports). A wait
-            // here still counts: latency runs from the scheduled time.
+            // A wait for a free slot still counts: latency runs from the scheduled time.
             inFlight.acquire();
-            http.sendAsync(request.apply(i), HttpResponse.BodyHandlers.ofString()).whenComplete((response, failure) -> {
+            Request r = request.apply(i);
+            // Sent from the client's own event loop: set up from this thread, a fast answer's body
+            // could arrive before its handler was set, and read as empty (4 of 60,000 did).
+            loop.runOnContext(ignored -> exchange(r).onComplete(answer -> {
                 latencies[index] = (System.nanoTime() - scheduled) / 1000;
-                if (failure != null) {
+                if (answer.failed()) {
                     errors.incrementAndGet();
                 } else {
-                    statuses.merge(response.statusCode(), 1, Integer::sum);
+                    statuses.merge(answer.result().status(), 1, Integer::sum);
                     if (answers != null) {
-                        answers.answered(index, response.statusCode(), response.body(), System.currentTimeMillis());
+                        answers.answered(index, answer.result().status(), answer.result().body(), System.currentTimeMillis());
                     }
                 }
                 inFlight.release();
                 done.countDown();
-            });
+            }));
         }
         done.await(60, TimeUnit.SECONDS);
         this.latencies = latencies;
@@ -106,9 +138,33 @@ public final class OpenLoad {
                 percentile(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1]);
     }
 
-    public static HttpRequest.Builder post(String url, String body) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
+    /** One request, waited for: its status. */
+    public int status(Request request) {
+        java.util.concurrent.CompletableFuture<Integer> status = new java.util.concurrent.CompletableFuture<>();
+        loop.runOnContext(ignored -> exchange(request).onComplete(answer -> {
+            if (answer.succeeded()) {
+                status.complete(answer.result().status());
+            } else {
+                status.completeExceptionally(answer.cause());
+            }
+        }));
+        return status.join();
+    }
+
+    private record Answer(int status, String body) {
+    }
+
+    /** On the event loop: the request, then its whole body, each handler set before what it handles can arrive. */
+    private Future<Answer> exchange(Request r) {
+        RequestOptions options = new RequestOptions().setMethod(r.method()).setAbsoluteURI(r.url()).setIdleTimeout(30_000);
+        r.headers().forEach(options::putHeader);
+        return http.request(options).compose(sending -> (r.body() == null ? sending.send() : sending.send(r.body()))
+                .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body.toString()))));
+    }
+
+    @Override
+    public void close() {
+        vertx.close().toCompletionStage().toCompletableFuture().join();
     }
 
     private static long percentile(long[] sorted, double p) {

@@ -109,8 +109,11 @@ public final class TaskBench {
             Duration leadIn = Duration.ofSeconds(smoke ? 2 : 60);
             System.out.printf(Locale.ROOT, "[bench] lead-in: %.0f tasks/s for %d s%n", sustainable, leadIn.toSeconds());
             String[] leadInUsers = users(settings, "lead-in-").get("BENCH_TOKENS").split(",");
-            OpenLoad.Result steady = new OpenLoad().run(sustainable, leadIn, i -> OpenLoad.post(base + "/api/v1/tasks", SUM_OF_100)
-                    .header("Authorization", leadInUsers[i % leadInUsers.length]).build());
+            OpenLoad.Result steady;
+            try (OpenLoad load = new OpenLoad()) {
+                steady = load.run(sustainable, leadIn, i -> OpenLoad.Request.post(base + "/api/v1/tasks", SUM_OF_100)
+                        .header("Authorization", leadInUsers[i % leadInUsers.length]));
+            }
             BenchReport.ran(String.format(Locale.ROOT, "OpenLoad: POST %s/api/v1/tasks (sum of 100 numbers) at %.0f/s for %d s",
                     base, sustainable, leadIn.toSeconds()));
             awaitDepth(base, 0, Duration.ofMinutes(2));
