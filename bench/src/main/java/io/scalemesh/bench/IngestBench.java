@@ -93,7 +93,10 @@ public final class IngestBench {
             Duration warm = Duration.ofSeconds(smoke ? 2 : 90);
             Duration measure = Duration.ofSeconds(smoke ? 2 : 20);
             result = measure(settings, gateway, warm, measure, smoke);
-            Duration warmConsumers = smoke ? Duration.ZERO : Duration.ofSeconds(30);
+            // Up to 150 s, until steady: with 30 s the three just-started consumers were still
+            // compiling (two runs of 10 s, not steady) and the gateway got ~1,100 actions/s, while
+            // e2e --max, warmed for 90 s, holds 3,200/s through the same mesh.
+            Duration warmConsumers = smoke ? Duration.ZERO : Duration.ofSeconds(150);
             result = result.withConsuming(withConsumers(settings, services, gateway, warmConsumers, measure));
         } finally {
             services.down(line -> System.out.println("[bench] " + line));
