@@ -7,12 +7,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import com.sun.net.httpserver.HttpServer;
@@ -36,62 +37,95 @@ import io.scalemesh.devstack.Tokens;
 @TestProfile(JwksRotationTest.JwksUrlProfile.class)
 class JwksRotationTest {
 
-    static final JwtKeys FIRST = JwtKeys.untrusted();
-    static final JwtKeys SECOND = JwtKeys.untrusted();
-    static final AtomicReference<String> PUBLISHED = new AtomicReference<>(JwtKeys.jwks(List.of(FIRST.jwk("first"))));
-    static final AtomicInteger FETCHES = new AtomicInteger();
-    static HttpServer provider;
+    // Shared through files and a system property: Quarkus may load the profile and the test class
+    // in different class loaders, each with statics of its own.
+    static final Path DIR = Path.of("target/jwks-rotation");
+    static final String URL_PROPERTY = "scalemesh.test.jwks-url";
 
     public static class JwksUrlProfile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("mesh.jwt.public-key-location", "http://127.0.0.1:" + startProvider() + "/jwks");
+            return Map.of("mesh.jwt.public-key-location", startProvider());
         }
     }
 
-    static synchronized int startProvider() {
-        if (provider == null) {
+    /** The provider: publishes DIR/jwks.json as it is at each fetch, and notes each fetch in DIR/fetches. */
+    static String startProvider() {
+        synchronized (System.getProperties()) {
+            String url = System.getProperty(URL_PROPERTY);
+            if (url != null) {
+                return url;
+            }
             try {
-                provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+                Files.createDirectories(DIR);
+                for (String name : List.of("first", "second")) {
+                    Files.writeString(DIR.resolve(name + ".pem"), pem(JwtKeys.untrusted().privateKey().getEncoded()));
+                }
+                publish("first");
+                Files.writeString(DIR.resolve("fetches"), "");
+                HttpServer provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+                provider.createContext("/jwks", exchange -> {
+                    Files.writeString(DIR.resolve("fetches"), System.currentTimeMillis() + "\n", StandardOpenOption.APPEND);
+                    byte[] body = Files.readAllBytes(DIR.resolve("jwks.json"));
+                    exchange.getResponseHeaders().add("Content-Type", "application/json");
+                    exchange.sendResponseHeaders(200, body.length);
+                    exchange.getResponseBody().write(body);
+                    exchange.close();
+                });
+                provider.start();
+                url = "http://127.0.0.1:" + provider.getAddress().getPort() + "/jwks";
+                System.setProperty(URL_PROPERTY, url);
+                return url;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            provider.createContext("/jwks", exchange -> {
-                FETCHES.incrementAndGet();
-                byte[] body = PUBLISHED.get().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().add("Content-Type", "application/json");
-                exchange.sendResponseHeaders(200, body.length);
-                exchange.getResponseBody().write(body);
-                exchange.close();
-            });
-            provider.start();
         }
-        return provider.getAddress().getPort();
     }
 
-    @AfterAll
-    static synchronized void stopProvider() {
-        if (provider != null) {
-            provider.stop(0);
-            provider = null;
-        }
+    static JwtKeys key(String name) {
+        return JwtKeys.signingWith(DIR.resolve(name + ".pem"));
+    }
+
+    /** The provider publishes this key alone from now on. */
+    static void publish(String name) throws IOException {
+        Files.writeString(DIR.resolve("jwks.json"), JwtKeys.jwks(List.of(key(name).jwk(name))));
+    }
+
+    static int fetches() throws IOException {
+        return Files.readAllLines(DIR.resolve("fetches")).size();
+    }
+
+    /**
+     * jose4j refetches a JWKS at most once per 300 ms (its refresh reprieve threshold), so a kid
+     * that appears sooner after a fetch is not looked for; a provider rotates less often than that.
+     */
+    static void waitOutTheRefreshReprieve() throws IOException, InterruptedException {
+        List<String> fetches = Files.readAllLines(DIR.resolve("fetches"));
+        long since = System.currentTimeMillis() - Long.parseLong(fetches.get(fetches.size() - 1));
+        Thread.sleep(Math.max(0, 400 - since));
+    }
+
+    private static String pem(byte[] pkcs8) {
+        return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pkcs8)
+                + "\n-----END PRIVATE KEY-----\n";
     }
 
     @Test
-    void aRotatedKeyIsPickedUpWithoutARestartAndTheRetiredOneRefused() {
-        post(Tokens.signedWith(FIRST).keyId("first").subject("before-rotation").sign(), 202);
-        int fetchesBefore = FETCHES.get();
+    void aRotatedKeyIsPickedUpWithoutARestartAndTheRetiredOneRefused() throws IOException, InterruptedException {
+        post(Tokens.signedWith(key("first")).keyId("first").subject("before-rotation").sign(), 202);
+        int fetchesBefore = fetches();
 
-        PUBLISHED.set(JwtKeys.jwks(List.of(SECOND.jwk("second"))));
-        post(Tokens.signedWith(SECOND).keyId("second").subject("after-rotation").sign(), 202);
-        assertEquals(fetchesBefore + 1, FETCHES.get(), "the unknown kid made the gateway fetch the JWKS once more");
+        publish("second");
+        waitOutTheRefreshReprieve();
+        post(Tokens.signedWith(key("second")).keyId("second").subject("after-rotation").sign(), 202);
+        assertEquals(fetchesBefore + 1, fetches(), "the unknown kid made the gateway fetch the JWKS once more");
 
-        post(Tokens.signedWith(FIRST).keyId("first").subject("retired-key").sign(), 401);
+        post(Tokens.signedWith(key("first")).keyId("first").subject("retired-key").sign(), 401);
         // A forger's made-up kids do not make the gateway hammer the provider: one forced refresh per interval.
         for (int i = 0; i < 5; i++) {
             post(Tokens.signedWith(JwtKeys.untrusted()).keyId("forged-" + i).sign(), 401);
         }
-        assertEquals(fetchesBefore + 1, FETCHES.get(), "unknown kids within the forced-refresh interval fetch nothing");
+        assertEquals(fetchesBefore + 1, fetches(), "unknown kids within the forced-refresh interval fetch nothing");
     }
 
     private static void post(String token, int status) {
