@@ -47,6 +47,15 @@ public final class EndToEndBench {
 
     /** What one run measured: the figures, the table rows, p99 per second, and whether every target was met. */
     record Outcome(Map<String, Object> results, List<String> rows, Map<String, long[]> perSecondP99, boolean met, String load) {
+
+        /** The figures with the p99 of every second, as a report's JSON holds them. */
+        Map<String, Object> resultsWithPerSecond() {
+            Map<String, Object> json = new LinkedHashMap<>(results);
+            Map<String, Object> perSecond = new LinkedHashMap<>();
+            perSecondP99.forEach((what, p99s) -> perSecond.put(what, Arrays.stream(p99s).boxed().toList()));
+            json.put("perSecondP99Millis", perSecond);
+            return json;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -205,11 +214,7 @@ public final class EndToEndBench {
                 .append("-latency.svg\n");
         Path dir = BenchReport.directory();
         Files.writeString(dir.resolve(name + ".md"), md);
-        Map<String, Object> json = new LinkedHashMap<>(outcome.results());
-        Map<String, Object> perSecond = new LinkedHashMap<>();
-        outcome.perSecondP99().forEach((what, p99s) -> perSecond.put(what, Arrays.stream(p99s).boxed().toList()));
-        json.put("perSecondP99Millis", perSecond);
-        Files.writeString(dir.resolve(name + ".json"), BenchReport.json(json));
+        Files.writeString(dir.resolve(name + ".json"), BenchReport.json(outcome.resultsWithPerSecond()));
         Files.writeString(dir.resolve(name + "-latency.svg"), Svg.lines("p99 latency per second of the run (ms)", "second of the run",
                 outcome.perSecondP99()));
         System.out.println(md);

@@ -137,11 +137,8 @@ final class MaxRate {
             md.append(String.format(Locale.ROOT, "| %,.0f | %,.0f | %.1f ms |%s %d | %d | %s |%n", step.offered(),
                     ((Number) r.get("sustainedRate")).doubleValue(), ((Number) r.get("acceptP99Micros")).longValue() / 1000.0, p99s,
                     lost, duplicated, step.held() ? "held" : "**missed**"));
-            Map<String, Object> one = new LinkedHashMap<>(r);
+            Map<String, Object> one = step.outcome().resultsWithPerSecond();
             one.put("held", step.held());
-            Map<String, Object> perSecond = new LinkedHashMap<>();
-            step.outcome().perSecondP99().forEach((what, perSecondOf) -> perSecond.put(what, java.util.Arrays.stream(perSecondOf).boxed().toList()));
-            one.put("perSecondP99Millis", perSecond);
             json.add(one);
         }
         md.append(String.format(Locale.ROOT, "%nHighest rate held: **%,.0f actions/s** (target ≥ 3,000: %s). Kafka's ProducerPerformance on the"

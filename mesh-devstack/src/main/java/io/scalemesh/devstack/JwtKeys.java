@@ -129,7 +129,8 @@ public final class JwtKeys {
         }
     }
 
-    static String pem(String type, byte[] der) {
+    /** DER bytes as PEM text of {@code type} ("PRIVATE KEY" for PKCS#8, "PUBLIC KEY", ...). */
+    public static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
                 + "\n-----END " + type + "-----\n";

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -59,7 +57,7 @@ class JwksRotationTest {
             try {
                 Files.createDirectories(DIR);
                 for (String name : List.of("first", "second")) {
-                    Files.writeString(DIR.resolve(name + ".pem"), pem(JwtKeys.untrusted().privateKey().getEncoded()));
+                    Files.writeString(DIR.resolve(name + ".pem"), JwtKeys.pem("PRIVATE KEY", JwtKeys.untrusted().privateKey().getEncoded()));
                 }
                 publish("first");
                 Files.writeString(DIR.resolve("fetches"), "");
@@ -103,11 +101,6 @@ class JwksRotationTest {
         List<String> fetches = Files.readAllLines(DIR.resolve("fetches"));
         long since = System.currentTimeMillis() - Long.parseLong(fetches.get(fetches.size() - 1));
         Thread.sleep(Math.max(0, 400 - since));
-    }
-
-    private static String pem(byte[] pkcs8) {
-        return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pkcs8)
-                + "\n-----END PRIVATE KEY-----\n";
     }
 
     @Test
