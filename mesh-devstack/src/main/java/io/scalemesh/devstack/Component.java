@@ -28,6 +28,11 @@ public interface Component {
         pid().ifPresent(Processes::kill);
     }
 
+    /** SIGSTOP or SIGCONT: frozen, it keeps its connections open and answers nothing (fault drills). */
+    default void freeze(boolean frozen) {
+        pid().ifPresent(pid -> Processes.freeze(pid, frozen));
+    }
+
     /** The process id while it runs (and is the process this devstack started). */
     OptionalLong pid();
 

@@ -48,6 +48,15 @@ public final class DevStack {
                         + components.stream().map(Component::name).toList()));
     }
 
+    /** Pauses or resumes WAL replay on a PostgreSQL server's replica (it keeps answering reads, from an older state). */
+    public void replicaReplay(String replica, boolean paused) {
+        if (!(component(replica) instanceof PostgresReplica r)) {
+            throw new IllegalArgumentException(replica + " is not a replica; replicas: "
+                    + components.stream().filter(c -> c instanceof PostgresReplica).map(Component::name).toList());
+        }
+        r.replay(paused);
+    }
+
     public boolean allRunning() {
         return components.stream().allMatch(Component::running);
     }

@@ -15,7 +15,8 @@ import java.util.function.Consumer;
  *   up [--infra-only] [--scale SERVICE=N]...   start the devstack, then the services
  *   down                                       stop the services, then the devstack
  *   status                                     every piece: state, port, pid, memory
- *   infra start|stop|kill COMPONENT            one devstack component (fault drills)
+ *   infra start|stop|kill|freeze|thaw COMPONENT   one devstack component (fault drills);
+ *   infra pause-replay|resume-replay REPLICA      and a replica's WAL replay
  * </pre>
  * Every command takes {@code --profile dev|test|e2e} (default dev).
  */
@@ -201,7 +202,7 @@ public final class MeshCli {
 
     private void infra(DevStack stack, List<String> args) {
         if (args.size() != 2) {
-            throw new IllegalArgumentException("usage: mesh infra start|stop|kill COMPONENT (components: "
+            throw new IllegalArgumentException("usage: mesh infra start|stop|kill|freeze|thaw|pause-replay|resume-replay COMPONENT (components: "
                     + stack.components().stream().map(Component::name).toList() + ")");
         }
         Component component = stack.component(args.get(1));
@@ -224,7 +225,16 @@ public final class MeshCli {
                 component.kill();
                 progress.accept(component.name() + " killed");
             }
-            default -> throw new IllegalArgumentException("infra takes start, stop or kill, not '" + args.get(0) + "'");
+            case "freeze", "thaw" -> {
+                component.freeze(args.get(0).equals("freeze"));
+                progress.accept(component.name() + (args.get(0).equals("freeze") ? " frozen (SIGSTOP)" : " thawed (SIGCONT)"));
+            }
+            case "pause-replay", "resume-replay" -> {
+                stack.replicaReplay(component.name(), args.get(0).equals("pause-replay"));
+                progress.accept(component.name() + (args.get(0).equals("pause-replay") ? " replay paused" : " replay resumed"));
+            }
+            default -> throw new IllegalArgumentException("infra takes start, stop, kill, freeze, thaw, pause-replay or resume-replay, not '"
+                    + args.get(0) + "'");
         }
     }
 }

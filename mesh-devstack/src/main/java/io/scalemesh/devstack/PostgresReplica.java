@@ -67,6 +67,20 @@ final class PostgresReplica implements Component {
         PostgresPrimary.pgCtlStop(PostgresBinaries.locate(settings), dir, dataDir());
     }
 
+    /**
+     * Pauses or resumes the replay of the primary's WAL: the replica stays up and answers reads,
+     * but falls behind by whatever is written meanwhile (fault drills: replica lag).
+     */
+    public void replay(boolean paused) {
+        String url = "jdbc:postgresql://" + StackSettings.HOST + ":" + settings.postgresReplicaPort(server) + "/postgres";
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(url, StackSettings.DB_USER, StackSettings.DB_PASSWORD);
+             java.sql.Statement statement = connection.createStatement()) {
+            statement.execute(paused ? "SELECT pg_wal_replay_pause()" : "SELECT pg_wal_replay_resume()");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot " + (paused ? "pause" : "resume") + " replay on " + name() + ": " + e.getMessage(), e);
+        }
+    }
+
     private void cloneFromPrimary(PostgresBinaries pg) {
         if (!pg.hasBaseBackupTool()) {
             try {

@@ -129,6 +129,25 @@ public final class Processes {
     }
 
     /**
+     * SIGSTOP (frozen: it holds its sockets and answers nothing, as a process stuck in a long GC
+     * pause or on a dead disk would) or SIGCONT (it carries on where it stopped).
+     */
+    public static void freeze(long pid, boolean frozen) {
+        try {
+            Process kill = new ProcessBuilder("kill", frozen ? "-STOP" : "-CONT", Long.toString(pid)).redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill " + (frozen ? "-STOP " : "-CONT ") + pid + " failed: " + output.strip());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + pid, e);
+        }
+    }
+
+    /**
      * Memory of a process and its children in KiB: the sum of their proportional set sizes, which
      * is the RSS of a process tree without counting shared pages (PostgreSQL's) more than once.
      */

@@ -181,6 +181,11 @@ public final class ServiceInstances {
         pid(instance).ifPresent(Processes::kill);
     }
 
+    /** SIGSTOP or SIGCONT: a frozen instance holds its connections and its group membership until the broker's session timeout. */
+    public void freeze(Instance instance, boolean frozen) {
+        pid(instance).ifPresent(pid -> Processes.freeze(pid, frozen));
+    }
+
     public void stop(Instance instance) {
         pid(instance).ifPresent(pid -> Processes.terminate(pid, Duration.ofSeconds(20)));
     }

@@ -199,6 +199,28 @@ class DevStackTest {
     }
 
     @Test
+    void redisKeepsWhatTransactionsWroteAcrossARestart() throws Exception {
+        String key = "devstack-test:aof:" + System.nanoTime();
+        try (Socket socket = new Socket(StackSettings.HOST, settings.redisPort())) {
+            OutputStream out = socket.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            for (String[] command : List.of(new String[] {"AUTH", StackSettings.REDIS_USER, StackSettings.REDIS_PASSWORD},
+                    new String[] {"MULTI"}, new String[] {"INCR", key}, new String[] {"INCR", key}, new String[] {"EXEC"})) {
+                out.write(resp(command));
+            }
+            out.flush();
+            List<String> replies = List.of(in.readLine(), in.readLine(), in.readLine(), in.readLine(), in.readLine(), in.readLine(),
+                    in.readLine());
+            assertEquals(List.of("+OK", "+OK", "+QUEUED", "+QUEUED", "*2", ":1", ":2"), replies);
+        }
+        // Analytics' counters are written in transactions like this one; the append-only file must replay them.
+        stack.component("redis").stop();
+        TestStack.ensureRunning("redis");
+        assertEquals("2", redis("GET", key), "a restarted Redis replays the transaction from its append-only file");
+        redis("DEL", key);
+    }
+
+    @Test
     void upWhileRunningStartsNothingTwice() {
         Map<String, Long> before = pids();
         stack.up(line -> { });
