@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 import io.scalemesh.devstack.StackSettings;
 
 /** Where a scenario's report goes ({@code bench/reports/<date>/}) and the facts every report carries. */
-final class BenchReport {
+public final class BenchReport {
 
     private BenchReport() {
     }
@@ -23,14 +23,14 @@ final class BenchReport {
         COMMANDS.add(command);
     }
 
-    static Path directory() throws IOException {
+    public static Path directory() throws IOException {
         Path dir = StackSettings.of(StackSettings.Profile.BENCH).root().resolve("bench/reports").resolve(LocalDate.now().toString());
         Files.createDirectories(dir);
         return dir;
     }
 
     /** The machine line: cores and the load average around the run (the load generator shares the machine). */
-    static String machine(String loadBefore, String loadAfter) {
+    public static String machine(String loadBefore, String loadAfter) {
         return "Machine: " + Runtime.getRuntime().availableProcessors() + " cores (" + cpuModel() + "), " + memoryGib()
                 + " GiB; load average before " + loadBefore + ", after " + loadAfter + ". Load generator on the same machine.\n\n";
     }
@@ -70,7 +70,7 @@ final class BenchReport {
         }
     }
 
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+", 4)[0];
         } catch (IOException e) {
@@ -79,7 +79,7 @@ final class BenchReport {
     }
 
     /** Numbers, strings, maps and {@link OpenLoad.Result}s as JSON. */
-    static String json(Object value) {
+    public static String json(Object value) {
         if (value instanceof Map<?, ?> map) {
             return map.entrySet().stream().map(e -> "\"" + e.getKey() + "\": " + json(e.getValue()))
                     .collect(Collectors.joining(", ", "{", "}"));

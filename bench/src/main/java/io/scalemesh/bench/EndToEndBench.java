@@ -1,17 +1,11 @@
 package io.scalemesh.bench;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import io.scalemesh.devstack.DevStack;
@@ -113,11 +106,13 @@ public final class EndToEndBench {
                     gateway, USERS, rate, duration.toSeconds())
                     + (warm.isZero() ? "" : String.format(Locale.ROOT, " (after %.0f/s for %d s of warm-up, applied by every consumer)",
                             rate, warm.toSeconds())));
-            sent = load.run(rate, duration, i -> purchase(gateway, tokens.get(i % USERS), i), (index, status, body, at) -> {
-                Matcher m = EVENT_ID.matcher(body);
-                if (status != 202) {
+            sent = load.run(rate, duration, i -> purchase(gateway, tokens.get(i % USERS), i), (index, reply) -> {
+                if (reply.status() != 202) {
                     return;
                 }
+                String body = reply.body();
+                long at = reply.atMillis();
+                Matcher m = EVENT_ID.matcher(body);
                 if (!m.find()) {
                     // Counted apart, so a harness that cannot read an answer never shows as a duplicate effect.
                     unreadable.add(index + ": " + body);
@@ -136,12 +131,14 @@ public final class EndToEndBench {
                     + "; event ids answered twice: " + repeated.size() + " " + repeated.stream().limit(3).toList());
         }
         awaitEffects(settings, run, accepted);
-        effects.put("notification", pgTimes(settings, "notification",
+        ConsumerState state = new ConsumerState(settings);
+        effects.put("notification", state.pgTimes("notification",
                 "SELECT event_id, (extract(epoch FROM created_at) * 1000)::bigint FROM notifications WHERE user_id LIKE '" + run + "-%'"));
-        effects.put("billing", pgTimes(settings, "billing",
+        effects.put("billing", state.pgTimes("billing",
                 "SELECT event_id, (extract(epoch FROM charged_at) * 1000)::bigint FROM ledger WHERE user_id LIKE '" + run + "-%'"));
-        effects.put("analytics", redisMarkers(settings, List.copyOf(acceptedAt.keySet())));
-        Map<String, Long> analyticsCounted = analyticsCounts(gateway, keys, run);
+        effects.put("analytics", state.analyticsMarkers(List.copyOf(acceptedAt.keySet())));
+        Map<String, Long> analyticsCounted = state.analyticsCounts(gateway, keys,
+                IntStream.range(0, USERS).mapToObj(i -> run + "-" + i).toList(), "action.purchase");
         // Per consumer: latency from each action's 202 to its effect; lost and duplicated.
         List<String> rows = new ArrayList<>();
         Map<String, long[]> perSecondP99 = new LinkedHashMap<>();
@@ -232,12 +229,12 @@ public final class EndToEndBench {
      * progress for 30 s; what is missing then counts as lost.
      */
     private static void awaitEffects(StackSettings settings, String run, int accepted) throws Exception {
+        ConsumerState state = new ConsumerState(settings);
         long last = -1;
         long lastProgress = System.nanoTime();
         while (System.nanoTime() - lastProgress < Duration.ofSeconds(30).toNanos()) {
-            long notifications = Long.parseLong(psql(settings, "notification",
-                    "SELECT count(*) FROM notifications WHERE user_id LIKE '" + run + "-%'").trim());
-            long charges = Long.parseLong(psql(settings, "billing", "SELECT count(*) FROM ledger WHERE user_id LIKE '" + run + "-%'").trim());
+            long notifications = state.count("notification", "SELECT count(*) FROM notifications WHERE user_id LIKE '" + run + "-%'");
+            long charges = state.count("billing", "SELECT count(*) FROM ledger WHERE user_id LIKE '" + run + "-%'");
             if (notifications >= accepted && charges >= accepted) {
                 return;
             }
@@ -249,77 +246,6 @@ public final class EndToEndBench {
             Thread.sleep(1000);
         }
         System.out.println("[bench] the consumers stopped making progress before every effect arrived; the missing ones count as lost");
-    }
-
-    private static Map<String, Long> pgTimes(StackSettings settings, String database, String sql) throws Exception {
-        Map<String, Long> times = new HashMap<>();
-        for (String line : psql(settings, database, sql).split("\n")) {
-            String[] parts = line.split("\\|");
-            if (parts.length == 2) {
-                times.put(parts[0], Long.parseLong(parts[1].trim()));
-            }
-        }
-        return times;
-    }
-
-    private static String psql(StackSettings settings, String database, String sql) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("psql", "-h", "127.0.0.1", "-p", Integer.toString(settings.postgresPort(0)), "-U",
-                "scalemesh", "-d", database, "-At", "-c", sql);
-        builder.environment().put("PGPASSWORD", "scalemesh");
-        return run(builder, null);
-    }
-
-    /** analytics-service's inbox markers hold when each event was applied (epoch ms); an absent one is a lost event. */
-    private static Map<String, Long> redisMarkers(StackSettings settings, List<String> eventIds) throws Exception {
-        StringBuilder commands = new StringBuilder();
-        for (int i = 0; i < eventIds.size(); i += 1000) {
-            commands.append("MGET ").append(eventIds.subList(i, Math.min(eventIds.size(), i + 1000)).stream()
-                    .map(id -> "analytics:inbox:user-actions:" + id).collect(Collectors.joining(" "))).append('\n');
-        }
-        String[] values = run(new ProcessBuilder("redis-cli", "-p", Integer.toString(settings.redisPort()),
-                "--user", StackSettings.REDIS_USER, "--pass", StackSettings.REDIS_PASSWORD, "--no-auth-warning"), commands.toString()).split("\n", -1);
-        Map<String, Long> times = new HashMap<>();
-        for (int i = 0; i < eventIds.size() && i < values.length; i++) {
-            if (!values[i].isBlank()) {
-                times.put(eventIds.get(i), Long.parseLong(values[i].trim()));
-            }
-        }
-        return times;
-    }
-
-    /** analytics-service's own purchase count per user of this run, asked as an admin through the gateway. */
-    private static Map<String, Long> analyticsCounts(String gateway, JwtKeys keys, String run) throws Exception {
-        String admin = Tokens.signedWith(keys).subject("bench-admin").admin(true).lifetime(Duration.ofHours(1)).sign();
-        HttpClient http = HttpClient.newHttpClient();
-        Pattern count = Pattern.compile("\"action\\.purchase\"\\s*:\\s*(\\d+)");
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (int i = 0; i < USERS; i++) {
-            String user = run + "-" + i;
-            String body = http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/analytics/users/" + user))
-                    .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Matcher m = count.matcher(body);
-            counts.put(user, m.find() ? Long.parseLong(m.group(1)) : 0);
-        }
-        return counts;
-    }
-
-    private static String run(ProcessBuilder builder, String input) throws Exception {
-        Path stdin = null;
-        if (input != null) {
-            // From a file, not a pipe: writing a large input while the output pipe fills would deadlock.
-            stdin = Files.createTempFile("bench-", ".in");
-            Files.writeString(stdin, input);
-            builder.redirectInput(stdin.toFile());
-        }
-        Process process = builder.redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (stdin != null) {
-            Files.delete(stdin);
-        }
-        if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", builder.command()) + " failed:\n" + output);
-        }
-        return output;
     }
 
     private static long percentile(long[] sorted, double p) {

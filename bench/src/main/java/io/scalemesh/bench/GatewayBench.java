@@ -62,7 +62,7 @@ public final class GatewayBench {
     }
 
     /** The limits far above any load: the benches measure the limiter's cost, not its refusals. */
-    static final Map<String, String> UNLIMITED = Map.of("MESH_GATEWAY_RATE_LIMIT_DEFAULTS_CAPACITY", "100000000",
+    public static final Map<String, String> UNLIMITED = Map.of("MESH_GATEWAY_RATE_LIMIT_DEFAULTS_CAPACITY", "100000000",
             "MESH_GATEWAY_RATE_LIMIT_DEFAULTS_REFILL_PER_SECOND", "100000000");
 
     /** profiles.lua's settings for reading the seeded user's profile through the gateway, with a token. */

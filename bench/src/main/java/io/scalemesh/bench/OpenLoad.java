@@ -6,11 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 
 import io.vertx.core.Context;
@@ -84,9 +84,16 @@ public final class OpenLoad implements AutoCloseable {
         return latencies;
     }
 
-    /** Told of each answer: the request's index, its status and body, and when it arrived (epoch ms). */
+    /** Told of each answer (on the client's event loop). */
     public interface Answers {
-        void answered(int index, int status, String body, long atMillis);
+        void answered(int index, Reply reply);
+    }
+
+    /**
+     * One answer: its status, or 0 when none came (refused, reset, timed out: {@code body} then
+     * says why), its body, its {@code Retry-After} (null without one) and when it arrived (epoch ms).
+     */
+    public record Reply(int status, String body, String retryAfter, long atMillis) {
     }
 
     /** Sends {@code rate} requests per second for {@code duration}; {@code request} builds the i-th request. */
@@ -94,16 +101,22 @@ public final class OpenLoad implements AutoCloseable {
         return run(rate, duration, request, null);
     }
 
-    /** As above; {@code answers}, if given, is told of every answer with its body (on the client's event loop). */
+    /** As above; {@code answers}, if given, is told of every answer. */
     public Result run(double rate, Duration duration, IntFunction<Request> request, Answers answers) throws InterruptedException {
+        return run(rate, duration, request, answers, () -> false);
+    }
+
+    /** As above, stopping early once {@code stop} says so (checked before each request). */
+    public Result run(double rate, Duration duration, IntFunction<Request> request, Answers answers, BooleanSupplier stop)
+            throws InterruptedException {
         int total = (int) Math.round(rate * duration.toNanos() / 1e9);
         long[] latencies = new long[total];
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         AtomicInteger errors = new AtomicInteger();
-        CountDownLatch done = new CountDownLatch(total);
         long interval = (long) (1e9 / rate);
         long start = System.nanoTime();
-        for (int i = 0; i < total; i++) {
+        int sent = 0;
+        for (int i = 0; i < total && !stop.getAsBoolean(); i++, sent++) {
             long scheduled = start + i * interval;
             long wait = scheduled - System.nanoTime();
             if (wait > 0) {
@@ -121,20 +134,25 @@ public final class OpenLoad implements AutoCloseable {
                     errors.incrementAndGet();
                 } else {
                     statuses.merge(answer.result().status(), 1, Integer::sum);
-                    if (answers != null) {
-                        answers.answered(index, answer.result().status(), answer.result().body(), System.currentTimeMillis());
-                    }
+                }
+                if (answers != null) {
+                    answers.answered(index, answer.failed()
+                            ? new Reply(0, String.valueOf(answer.cause()), null, System.currentTimeMillis())
+                            : new Reply(answer.result().status(), answer.result().body(), answer.result().retryAfter(),
+                                    System.currentTimeMillis()));
                 }
                 inFlight.release();
-                done.countDown();
             }));
         }
-        done.await(60, TimeUnit.SECONDS);
-        this.latencies = latencies;
+        // Every request in flight holds a permit: all of them back means every answer is in.
+        if (inFlight.tryAcquire(MAX_IN_FLIGHT, 60, TimeUnit.SECONDS)) {
+            inFlight.release(MAX_IN_FLIGHT);
+        }
+        this.latencies = Arrays.copyOf(latencies, sent);
         double seconds = (System.nanoTime() - start) / 1e9;
-        long[] sorted = latencies.clone();
+        long[] sorted = this.latencies.clone();
         Arrays.sort(sorted);
-        return new Result(rate, seconds, total, new TreeMap<>(statuses), errors.get(), percentile(sorted, 0.50),
+        return new Result(rate, seconds, sent, new TreeMap<>(statuses), errors.get(), percentile(sorted, 0.50),
                 percentile(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1]);
     }
 
@@ -151,7 +169,7 @@ public final class OpenLoad implements AutoCloseable {
         return status.join();
     }
 
-    private record Answer(int status, String body) {
+    private record Answer(int status, String body, String retryAfter) {
     }
 
     /** On the event loop: the request, then its whole body, each handler set before what it handles can arrive. */
@@ -159,7 +177,8 @@ public final class OpenLoad implements AutoCloseable {
         RequestOptions options = new RequestOptions().setMethod(r.method()).setAbsoluteURI(r.url()).setIdleTimeout(30_000);
         r.headers().forEach(options::putHeader);
         return http.request(options).compose(sending -> (r.body() == null ? sending.send() : sending.send(r.body()))
-                .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body.toString()))));
+                .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body.toString(),
+                        response.getHeader("Retry-After")))));
     }
 
     @Override
