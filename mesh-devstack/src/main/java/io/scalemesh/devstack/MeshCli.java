@@ -22,6 +22,9 @@ import java.util.function.Consumer;
  */
 public final class MeshCli {
 
+    /** Tasks per second per task-service instance under ./mesh up (MESH_TASK_WORKER_MAX_RATE overrides, 0 = no cap). */
+    static final String LAB_WORKER_RATE = "200";
+
     private final PrintStream out;
     private final Consumer<String> progress;
 
@@ -118,6 +121,8 @@ public final class MeshCli {
             return;
         }
         out.println("Services");
+        // Workers at a steady pace, so the lab's spike shows the queue absorbing what they cannot take at once.
+        services.withEnvironment(Map.of("MESH_TASK_WORKER_MAX_RATE", System.getenv().getOrDefault("MESH_TASK_WORKER_MAX_RATE", LAB_WORKER_RATE)));
         services.up(scale, progress);
         out.println();
         out.println("scalemesh is up in " + DevStack.seconds(begin) + " s.");

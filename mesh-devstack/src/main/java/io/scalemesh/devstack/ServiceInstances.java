@@ -147,6 +147,9 @@ public final class ServiceInstances {
         env.put("MESH_STATE_DIR", settings.stateDir().toString());
         // The jars run in the prod profile, which logs JSON for a collector; people read ./mesh logs.
         env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
+        // The pattern lab at the gateway's /lab, without a token: a devstack listens on loopback only.
+        env.put("MESH_LAB_ENABLED", "true");
+        env.put("MESH_LAB_OPEN", "true");
         env.putAll(extraEnvironment);
         for (MeshService service : MeshService.values()) {
             // Every instance of every service, for the gateway's load balancer; a service not started

@@ -15,6 +15,7 @@ import io.scalemesh.events.Topics;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
 import io.scalemesh.events.kafka.EventRecords;
+import io.scalemesh.gateway.lab.RecentActions;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,12 +33,14 @@ public class ActionPublisher {
     private final Duration timeout;
     private final Counter published;
     private final Counter failed;
+    private final RecentActions recent;
 
     @Inject
     public ActionPublisher(@Channel("user-actions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384) MutinyEmitter<String> emitter,
             @ConfigProperty(name = "mesh.gateway.publish-timeout", defaultValue = "5s") Duration timeout,
-            MeterRegistry registry) {
+            MeterRegistry registry, RecentActions recent) {
         this.emitter = emitter;
+        this.recent = recent;
         this.timeout = timeout;
         this.published = registry.counter("scalemesh.events.published", "service", "api-gateway", "topic", Topics.USER_ACTIONS);
         this.failed = registry.counter("scalemesh.events.publish.failed", "service", "api-gateway", "topic", Topics.USER_ACTIONS);
@@ -47,7 +50,10 @@ public class ActionPublisher {
         Message<String> message = EventRecords.of(event);
         return Uni.createFrom().deferred(() -> emitter.sendMessage(message))
                 .ifNoItem().after(timeout).fail()
-                .onItem().invoke(() -> published.increment())
+                .onItem().invoke(() -> {
+                    published.increment();
+                    recent.published(event);
+                })
                 .onFailure().transform(cause -> {
                     failed.increment();
                     return new ProblemException(Problem.unavailable("the event broker did not acknowledge the event in time; nothing was accepted, retry later"),
