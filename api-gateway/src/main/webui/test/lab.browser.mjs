@@ -1,6 +1,7 @@
 // The lab in a real headless Chromium (Debian's, driven by playwright-core): the page loads and
 // its figures update; a spike raises task-service's queue depth, which then drains; a replay of
-// duplicates is suppressed by every consumer and leaves billing's charged total where it was.
+// duplicates is suppressed by every consumer and leaves billing's charged total where it was; a
+// billing instance killed from the page shows down while its lag builds, and drains once it is back.
 // Usage: node test/lab.browser.mjs GATEWAY_URL SCREENSHOT_DIR   (env LAB_USER_TOKEN: a user's JWT)
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -86,6 +87,33 @@ try {
   await page.waitForTimeout(2000); // a charge applied after the suppression counter moved would show here
   check(await figure('billing-service.charged (minor units)') === charged, `billing's charged total is unchanged at ${charged}`);
   await page.screenshot({ path: `${shots}/lab-duplicates.png`, fullPage: true });
+
+  // A billing instance killed while purchases flow: down, lag builds; back, lag drains. Clients see nothing.
+  const statuses = [];
+  let buying = true;
+  const buyer = (async () => {
+    for (let i = 0; buying; i++) {
+      const r = await fetch(`${gateway}/api/v1/actions`, { method: 'POST', headers: { Authorization: `Bearer ${process.env.LAB_USER_TOKEN}`,
+        'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'purchase', attributes: { sku: `kill-${i}` } }) });
+      statuses.push(r.status);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  await page.locator('[data-control="kill-billing"] button').click();
+  const down = await until(async () => (await page.locator('[data-service="billing-service"] .instance[data-up="false"]').count()) > 0, 30000);
+  check(down, 'the killed billing instance shows down');
+  const lagged = await until(async () => Number(await page.locator('[data-lag="billing-service"]').textContent()) > 0, 30000);
+  check(lagged, 'billing-service\'s lag builds while it is down');
+  await page.screenshot({ path: `${shots}/lab-killed.png`, fullPage: true });
+  const back = await until(async () => (await page.locator('[data-service="billing-service"] .instance[data-up="true"]').count()) > 0
+    && (await page.locator('[data-service="billing-service"] .instance[data-up="false"]').count()) === 0, 90000);
+  check(back, 'the agent started it again and it shows up');
+  buying = false;
+  await buyer;
+  const drainedLag = await until(async () => Number(await page.locator('[data-lag="billing-service"]').textContent()) === 0, 90000);
+  check(drainedLag, 'billing-service\'s lag drained to 0');
+  check(statuses.length > 0 && statuses.every((s) => s === 202), `every purchase meanwhile was accepted (${statuses.length}, not 202: ${statuses.filter((s) => s !== 202).length})`);
+  await page.screenshot({ path: `${shots}/lab-recovered.png`, fullPage: true });
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
 } catch (e) {
   failures.push(String(e));

@@ -63,6 +63,7 @@ public final class MeshCli {
             case "up" -> up(stack, services, args);
             case "down" -> {
                 out.println("Stopping the " + profile.id() + " mesh");
+                LabAgent.stopProcess(stack.settings());
                 services.down(progress);
                 stack.down(progress);
                 out.println("Stopped.");
@@ -121,6 +122,8 @@ public final class MeshCli {
             return;
         }
         out.println("Services");
+        LabAgent.spawn(stack.settings(), progress);
+        services.withEnvironment(LabAgent.gatewayEnvironment(stack.settings()));
         // Workers at a steady pace, so the lab's spike shows the queue absorbing what they cannot take at once.
         services.withEnvironment(Map.of("MESH_TASK_WORKER_MAX_RATE", System.getenv().getOrDefault("MESH_TASK_WORKER_MAX_RATE", LAB_WORKER_RATE)));
         services.up(scale, progress);

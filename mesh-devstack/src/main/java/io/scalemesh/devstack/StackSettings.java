@@ -182,6 +182,11 @@ public final class StackSettings {
         return port("redis.port", 16379);
     }
 
+    /** The lab agent ({@link LabAgent}): what the gateway's lab asks to kill, stop or scale. Loopback only. */
+    public int labAgentPort() {
+        return port("lab-agent.port", 8079);
+    }
+
     /** With the ACL user the devstack's Redis has (its password-less default user is off). */
     public String redisUrl() {
         return "redis://" + REDIS_USER + ":" + REDIS_PASSWORD + "@" + HOST + ":" + redisPort();

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import io.scalemesh.devstack.DevStack;
 import io.scalemesh.devstack.JwtKeys;
+import io.scalemesh.devstack.LabAgent;
 import io.scalemesh.devstack.MeshService;
 import io.scalemesh.devstack.ServiceInstances;
 import io.scalemesh.devstack.TestStack;
@@ -26,8 +27,10 @@ import io.scalemesh.devstack.Tokens;
 /**
  * The pattern lab in Debian's headless Chromium, driven by playwright-core
  * (api-gateway/src/main/webui/test/lab.browser.mjs): on the whole mesh, the page loads and its
- * figures update, a spike raises task-service's queue depth and the workers drain it, and a replay
- * of duplicates leaves billing's charged total unchanged. Screenshots: target/lab-screenshots.
+ * figures update, a spike raises task-service's queue depth and the workers drain it, a replay of
+ * duplicates leaves billing's charged total unchanged, and a billing instance killed from the page
+ * shows down, its lag builds and drains once the devstack's agent has started it again.
+ * Screenshots: target/lab-screenshots.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LabPageIT {
@@ -38,7 +41,9 @@ class LabPageIT {
     private final DevStack stack = TestStack.shared();
     // Workers capped, so the spike outruns them and the queue visibly absorbs it.
     private final ServiceInstances services = new ServiceInstances(stack).withEnvironment(Map.of(
-            "MESH_TASK_WORKER_MAX_RATE", "200", "MESH_TASK_DEPTH_REFRESH", "0.25s"));
+            "MESH_TASK_WORKER_MAX_RATE", "200", "MESH_TASK_DEPTH_REFRESH", "0.25s"))
+            .withEnvironment(LabAgent.gatewayEnvironment(stack.settings()));
+    private LabAgent agent;
     private String gateway;
 
     @BeforeAll
@@ -47,12 +52,15 @@ class LabPageIT {
         for (MeshService service : MeshService.values()) {
             one.put(service, 1);
         }
+        // The devstack's hands for the lab's faults, in this JVM, as ./mesh up runs it in a process of its own.
+        agent = LabAgent.start(stack, services, line -> System.out.println("[agent] " + line));
         services.up(one, line -> System.out.println("[mesh] " + line));
         gateway = "http://127.0.0.1:" + services.instance(MeshService.API_GATEWAY, 0).port();
     }
 
     @AfterAll
     void stopTheMesh() {
+        agent.close();
         services.down(line -> System.out.println("[mesh] " + line));
     }
 
@@ -71,7 +79,8 @@ class LabPageIT {
         Process run = node.start();
         assertTrue(run.waitFor(6, TimeUnit.MINUTES), "the browser test did not finish within 6 minutes");
         assertEquals(0, run.exitValue(), "the lab's browser checks failed (their lines are above; screenshots in " + screenshots + ")");
-        for (String shot : List.of("lab-loaded.png", "lab-spike.png", "lab-drained.png", "lab-duplicates.png")) {
+        for (String shot : List.of("lab-loaded.png", "lab-spike.png", "lab-drained.png", "lab-duplicates.png", "lab-killed.png",
+                "lab-recovered.png")) {
             assertTrue(Files.size(screenshots.resolve(shot)) > 10_000, shot + " was taken");
         }
     }

@@ -28,7 +28,8 @@ public class LabControls {
     public record Control(String name, String label, String explains, String watch) {
     }
 
-    static final List<Control> CATALOGUE = List.of(
+    /** What the gateway does itself. */
+    static final List<Control> OWN = List.of(
             new Control("spike", "Fire a load spike at tasks",
                     "Queue-based load levelling: thousands of tasks arrive at once; task-service answers 202 at once and its workers"
                             + " take them from the queue at the rate they sustain.",
@@ -36,7 +37,33 @@ public class LabControls {
             new Control("replay-duplicates", "Replay duplicates",
                     "Idempotent consumers: the latest actions are published again with the same event ids, as a producer retry or a"
                             + " consumer rebalance would redeliver them.",
-                    "duplicates suppressed rises in every consumer; billing's charged total does not move."));
+                    "duplicates suppressed rises in every consumer; billing's charged total does not move."),
+            new Control("profile-reads", "Read profiles (cached)",
+                    "Cache-aside: 20 s of 100 profile reads/s; after the first, each is served from the instance's memory or Redis.",
+                    "the cache hit ratio near 100%, few database reads, a low p99."),
+            new Control("profile-reads-uncached", "Read profiles, bypassing the cache",
+                    "The same reads with Cache-Control: no-cache: every one goes to a PostgreSQL replica.",
+                    "the hit ratio falls, replica reads/s rise to the request rate, and so does profile-service's p99."));
+
+    /** What the devstack's lab agent does (offered only when there is one). */
+    static final List<Control> AGENT = List.of(
+            new Control("kill-billing", "Kill a billing instance",
+                    "Consumer failover: kill -9 of billing-service's last instance; the devstack starts it again 20 s later.",
+                    "its dot turns red and billing's lag builds while no instance runs, then drains once it is back; nothing is charged twice."),
+            new Control("stop-redis", "Stop Redis",
+                    "Graceful degradation: Redis is stopped for 20 s. Profiles are read from PostgreSQL, rate limits fall back per instance,"
+                            + " analytics waits.",
+                    "no 5xx; the cache hit ratio drops and database reads rise; analytics' lag builds, then drains."),
+            new Control("pause-replica", "Pause replica replay",
+                    "Replica lag: postgres-0-replica stops replaying the primary's WAL for 30 s. A read with a write's X-Consistency-Token"
+                            + " goes to the primary meanwhile.",
+                    "reads go on; read-your-writes still holds."),
+            new Control("scale-out-billing", "Scale billing out",
+                    "Horizontal scaling of a consumer: one more billing-service instance joins the group and takes some of its partitions.",
+                    "a new dot; the consumed rate is shared."),
+            new Control("scale-in-billing", "Scale billing in",
+                    "The last billing-service instance leaves the group gracefully; the others take its partitions over.",
+                    "a dot fewer; nothing lost, nothing charged twice."));
 
     private static final int SPIKE_IN_FLIGHT = 64;
 
@@ -58,15 +85,49 @@ public class LabControls {
     @Inject
     Vertx vertx;
 
+    @Inject
+    LabAgentClient agent;
+
     private volatile HttpClient client;
 
+    /** The controls this gateway offers: its own, and the agent's when there is one. */
+    List<Control> catalogue() {
+        return agent.available() ? java.util.stream.Stream.concat(OWN.stream(), AGENT.stream()).toList() : OWN;
+    }
+
     Uni<Map<String, Object>> run(String name) {
+        if (catalogue().stream().noneMatch(c -> c.name().equals(name))) {
+            return Uni.createFrom().failure(new ProblemException(Problem.notFound("no lab control '" + name + "'; there are "
+                    + catalogue().stream().map(Control::name).toList())));
+        }
         return switch (name) {
             case "spike" -> spike(settings.spikeTasks());
             case "replay-duplicates" -> replayDuplicates();
-            default -> Uni.createFrom().failure(new ProblemException(Problem.notFound("no lab control '" + name + "'; there are "
-                    + CATALOGUE.stream().map(Control::name).toList())));
+            case "profile-reads" -> profileReads(false);
+            case "profile-reads-uncached" -> profileReads(true);
+            default -> agent.fault(name);
         };
+    }
+
+    /** 20 s of 100 reads/s of the lab user's profile, straight to profile-service (the profile is written first). */
+    private Uni<Map<String, Object>> profileReads(boolean bypassCache) {
+        List<String> instances = backends.route().get("profiles").instances();
+        String bearer = internalTokens.bearer("lab", List.of("user"));
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        String profile = "{\"displayName\":\"The lab\",\"email\":\"lab@example.com\"}";
+        return request(HttpMethod.PUT, instances.get(0), "/api/v1/profiles/lab", bearer, profile, Map.of())
+                .chain(written -> Multi.createFrom().ticks().every(java.time.Duration.ofMillis(10)).select().first(2000)
+                        .onItem().transformToUniAndMerge(i -> request(HttpMethod.GET, instances.get((int) (i % instances.size())),
+                                "/api/v1/profiles/lab", bearer, null, bypassCache ? Map.of("Cache-Control", "no-cache") : Map.of())
+                                .invoke(status -> (status == 200 ? ok : failed).incrementAndGet())
+                                .onFailure().recoverWithItem(() -> {
+                                    failed.incrementAndGet();
+                                    return 0;
+                                }))
+                        .collect().last())
+                .map(ignored -> Map.of("ok", ok.get(), "failed", failed.get(), "summary", ok.get() + " reads answered 200, " + failed.get()
+                        + " not" + (bypassCache ? ", every one past the cache" : "")));
     }
 
     /** {@code tasks} sum tasks straight to task-service's instances, as the lab's own user, {@value #SPIKE_IN_FLIGHT} at a time. */
@@ -91,10 +152,18 @@ public class LabControls {
     }
 
     private Uni<Integer> post(String instance, String bearer, String body) {
+        return request(HttpMethod.POST, instance, "/api/v1/tasks", bearer, body, Map.of());
+    }
+
+    private Uni<Integer> request(HttpMethod method, String instance, String uri, String bearer, String body, Map<String, String> headers) {
         String[] hostPort = instance.replaceFirst("^dns:", "").split(":");
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(hostPort[0]).setPort(Integer.parseInt(hostPort[1]))
-                .setURI("/api/v1/tasks").putHeader("Authorization", bearer).putHeader("Content-Type", "application/json");
-        return http().request(options).chain(request -> request.send(Buffer.buffer(body)))
+        RequestOptions options = new RequestOptions().setMethod(method).setHost(hostPort[0]).setPort(Integer.parseInt(hostPort[1]))
+                .setURI(uri).putHeader("Authorization", bearer).setTimeout(10_000);
+        if (body != null) {
+            options.putHeader("Content-Type", "application/json");
+        }
+        headers.forEach(options::putHeader);
+        return http().request(options).chain(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
                 .chain(response -> response.body().replaceWith(response.statusCode()));
     }
 

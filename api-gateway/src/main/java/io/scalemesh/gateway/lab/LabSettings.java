@@ -27,6 +27,12 @@ public interface LabSettings {
     @WithDefault("3000")
     int spikeTasks();
 
+    /** The devstack's lab agent (./mesh up sets it): the faults and scaling only it can do. Without it, those controls are not offered. */
+    Optional<String> agentUrl();
+
+    /** What the agent wants in X-Lab-Agent-Secret. */
+    Optional<String> agentSecret();
+
     /** How many of the latest published actions the duplicate replay sends again. */
     @WithDefault("100")
     int replayActions();

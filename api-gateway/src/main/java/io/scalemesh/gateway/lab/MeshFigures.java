@@ -55,6 +55,12 @@ public class MeshFigures {
     @Inject
     ConsumerLag lag;
 
+    @Inject
+    LabControls controls;
+
+    @Inject
+    LabAgentClient agent;
+
     /** The gateway's own metrics, read in-process: the same text its management port serves. */
     @Inject
     io.micrometer.prometheus.PrometheusMeterRegistry ownMetrics;
@@ -105,9 +111,12 @@ public class MeshFigures {
     private synchronized Map<String, Object> sample() {
         Map<String, List<String>> instances = new LinkedHashMap<>();
         instances.put("api-gateway", List.of(SELF));
+        // The devstack's agent knows every instance it started, also those scaled out since the gateway started (and the dead ones).
+        Map<String, List<String>> started = agent.instances().orElse(Map.of());
         backends.route().forEach((route, backend) -> {
             if (SERVICES.containsKey(route)) {
-                instances.put(SERVICES.get(route), backend.instances());
+                String service = SERVICES.get(route);
+                instances.put(service, started.getOrDefault(service, List.of()).isEmpty() ? backend.instances() : started.get(service));
             }
         });
         List<Map<String, Object>> services = new ArrayList<>();
@@ -120,7 +129,7 @@ public class MeshFigures {
         figures.put("at", System.currentTimeMillis());
         figures.put("services", services);
         figures.put("kafka", lag.groups());
-        figures.put("controls", LabControls.CATALOGUE);
+        figures.put("controls", controls.catalogue());
         return figures;
     }
 
