@@ -19,4 +19,9 @@ public record EventEnvelope(String id, String type, String source, Instant time,
     public static EventEnvelope create(String type, String source, String subject, JsonNode data) {
         return new EventEnvelope(EventIds.next(), type, source, Instant.now(), subject, data);
     }
+
+    /** The same event under another id (a keyed request's, see {@link EventIds#named}). */
+    public EventEnvelope withId(String otherId) {
+        return new EventEnvelope(otherId, type, source, time, subject, data);
+    }
 }

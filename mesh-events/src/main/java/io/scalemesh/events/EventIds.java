@@ -40,4 +40,24 @@ public final class EventIds {
         long lsb = (RANDOM.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         return new UUID(msb, lsb).toString();
     }
+
+    /**
+     * The same id for the same name, always: a UUIDv8 (RFC 9562 §5.8) from the name's SHA-256. A
+     * request retried with its Idempotency-Key publishes the id of the first attempt, so every
+     * consumer's inbox sees the retry as the duplicate it is, even when the first attempt's 503
+     * was ambiguous (a broker that timed out can still append the record).
+     */
+    public static String named(String name) {
+        byte[] hash;
+        try {
+            hash = java.security.MessageDigest.getInstance("SHA-256").digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        long msb = java.nio.ByteBuffer.wrap(hash, 0, 8).getLong();
+        long lsb = java.nio.ByteBuffer.wrap(hash, 8, 8).getLong();
+        msb = (msb & ~0xF000L) | 0x8000L; // version 8
+        lsb = (lsb & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L; // the RFC's variant
+        return new UUID(msb, lsb).toString();
+    }
 }

@@ -24,7 +24,10 @@ import jakarta.inject.Inject;
 /**
  * Publishes user actions to Kafka and completes only once the broker has acknowledged them
  * (acks=all, idempotent producer): a 202 means the event is durable. A broker that does not answer
- * within the publish timeout yields a 503 with Retry-After, never a 202.
+ * within the publish timeout yields a 503 with Retry-After, never a 202. That 503 is ambiguous, as
+ * any timeout is: a broker that had read the record may still append it (the kafka-restart chaos
+ * drill sees most of them applied). A retry with the same Idempotency-Key carries the same
+ * event id, so consumers apply it once.
  */
 @ApplicationScoped
 public class ActionPublisher {
@@ -56,7 +59,8 @@ public class ActionPublisher {
                 })
                 .onFailure().transform(cause -> {
                     failed.increment();
-                    return new ProblemException(Problem.unavailable("the event broker did not acknowledge the event in time; nothing was accepted, retry later"),
+                    return new ProblemException(Problem.unavailable("the event broker did not acknowledge the event in time; it may still be applied:"
+                            + " retry with the same Idempotency-Key to have it applied once"),
                             Map.of("Retry-After", "5"));
                 });
     }

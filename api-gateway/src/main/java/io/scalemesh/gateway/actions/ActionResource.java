@@ -12,6 +12,7 @@ import org.jboss.resteasy.reactive.RestHeader;
 import io.quarkus.security.Authenticated;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
+import io.scalemesh.events.EventIds;
 import io.scalemesh.events.EventTypes;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
@@ -79,7 +80,7 @@ public class ActionResource {
         return idempotency.once(user, idempotencyKey, "/api/v1/actions", body, () -> {
             requireSize(body, maxActionBytes);
             EventData.UserAction action = ActionRequest.parseOne(body, rules());
-            EventEnvelope event = EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson());
+            EventEnvelope event = keyed(EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson()), user, idempotencyKey, 0);
             return publisher.publish(event).map(done -> Response.accepted(new Accepted(event.id())).build());
         });
     }
@@ -90,13 +91,23 @@ public class ActionResource {
     @Path("/{batch: actions(?::|%3[aA])batch}")
     public Uni<Response> publishBatch(String body, @RestHeader(IdempotencyKeys.HEADER) String idempotencyKey) {
         String user = Caller.userId(token);
-        return idempotency.once(user, idempotencyKey, "/api/v1/actions:batch", body, () -> batch(user, body));
+        return idempotency.once(user, idempotencyKey, "/api/v1/actions:batch", body, () -> batch(user, body, idempotencyKey));
     }
 
-    private Uni<Response> batch(String user, String body) {
+    /**
+     * With an Idempotency-Key, an action's id follows from the user, the key and its place in the
+     * request: a retry after a 503, whose first attempt a broker may still have appended, publishes
+     * the same id, and every consumer applies it once.
+     */
+    private static EventEnvelope keyed(EventEnvelope event, String user, String idempotencyKey, int index) {
+        return idempotencyKey == null ? event : event.withId(EventIds.named("user-actions\n" + user + "\n" + idempotencyKey + "\n" + index));
+    }
+
+    private Uni<Response> batch(String user, String body, String idempotencyKey) {
         requireSize(body, maxBatchBytes);
-        List<EventEnvelope> events = ActionRequest.parseBatch(body, rules(), maxBatchActions).stream()
-                .map(action -> EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson()))
+        List<EventData.UserAction> actions = ActionRequest.parseBatch(body, rules(), maxBatchActions);
+        List<EventEnvelope> events = java.util.stream.IntStream.range(0, actions.size())
+                .mapToObj(i -> keyed(EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, actions.get(i).toJson()), user, idempotencyKey, i))
                 .toList();
         // The door took one token; a batch of N is N actions' worth of the caller's rate.
         return rateLimit.takeMore(user, "actions", events.size() - 1).chain(decision -> {

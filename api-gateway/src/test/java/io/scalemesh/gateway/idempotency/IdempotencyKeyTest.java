@@ -63,6 +63,27 @@ class IdempotencyKeyTest {
     }
 
     @Test
+    void aRetryWhoseFirstAnswerWasNotKeptPublishesTheSameEventId() {
+        // After a 503 the answer is not kept, yet the broker may have appended the first attempt:
+        // the retry must carry that attempt's id, so every consumer applies the action once.
+        String key = UUID.randomUUID().toString();
+        try (KafkaProbe probe = KafkaProbe.on(Topics.USER_ACTIONS)) {
+            String first = as(user, key).body("{\"type\":\"purchase\"}").post("/api/v1/actions").then().statusCode(202).extract().path("eventId");
+            redis.key().del(IdempotencyKeys.redisKey(user, key)); // as a 503 leaves it
+            String retry = as(user, key).body("{\"type\":\"purchase\"}").post("/api/v1/actions").then().statusCode(202)
+                    .header("Idempotency-Replayed", nullValue()).extract().path("eventId");
+            assertEquals(first, retry, "the retry ran again, with the first attempt's id");
+            assertEquals(List.of(first, first), publishedBefore(probe), "two records, one event: the consumers' inboxes keep one");
+        }
+        String otherKey = as(user, UUID.randomUUID().toString()).body("{\"type\":\"purchase\"}").post("/api/v1/actions")
+                .then().statusCode(202).extract().path("eventId");
+        List<String> batch = as(user, UUID.randomUUID().toString()).body("{\"actions\":[{\"type\":\"view\"},{\"type\":\"view\"}]}")
+                .post("/api/v1/actions:batch").then().statusCode(202).extract().path("eventIds");
+        assertNotEquals(otherKey, batch.get(0));
+        assertNotEquals(batch.get(0), batch.get(1), "each action of a keyed batch has its own id");
+    }
+
+    @Test
     void theSameKeyWithAnotherBodyIs422() {
         String key = UUID.randomUUID().toString();
         as(user, key).body("{\"type\":\"purchase\"}").post("/api/v1/actions").then().statusCode(202);
