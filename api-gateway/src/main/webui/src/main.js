@@ -77,6 +77,13 @@ function serviceBox(s) {
         <li><span>p99</span><b>${fmt(s.p99Millis)} ms</b></li>${extra}</ul></div>`;
 }
 
+function postgresServer(p) {
+  const replicas = (p.replicas || []).map((r) => `<li data-replica="${p.server}" data-replica-paused="${r.paused}">
+    <span>replica of ${p.server}${r.paused ? ' <b class="down">(replay paused)</b>' : ''}</span>
+    <b>${r.lagBytes < 0 ? 'unreachable' : `${fmt(r.lagBytes)} B behind`}</b></li>`).join('');
+  return `<li><span>${p.server}</span><b>${fmt(p.shards)} shards</b></li>${replicas}`;
+}
+
 function render(f) {
   const lag = f.kafka.groups.map((g) => `<li><span>${g.group}</span><b data-lag="${g.group}">${g.lag}</b></li>`).join('');
   $('diagram').innerHTML = `
@@ -85,8 +92,10 @@ function render(f) {
     <div class="column">${f.services.filter((s) => s.service !== 'api-gateway').map(serviceBox).join('')}</div>
     <div class="column">
       <div class="box kafka"><h3>Kafka</h3><p>${f.kafka.up ? 'up' : '<b class="down">unreachable</b>'}: lag per consumer group</p><ul>${lag}</ul></div>
-      <div class="box store"><h3>PostgreSQL</h3><p>primaries and streaming replicas; 64 shards over the servers</p></div>
-      <div class="box store"><h3>Redis</h3><p>cache, rate-limit buckets, analytics counters</p></div>
+      <div class="box store" data-store="postgres"><h3>PostgreSQL</h3><p>a primary and a streaming replica per server; the profile shards spread over them</p>
+        <ul>${(f.postgres || []).map(postgresServer).join('')}</ul></div>
+      <div class="box store" data-store="redis" data-up="${f.redis?.up}"><h3>Redis</h3>
+        <p>${f.redis?.up ? 'up' : '<b class="down">unreachable</b>'}: profile cache, rate-limit buckets, idempotency keys, analytics counters</p></div>
     </div>`;
 }
 

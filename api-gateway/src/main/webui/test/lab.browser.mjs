@@ -114,6 +114,13 @@ try {
   check(drainedLag, 'billing-service\'s lag drained to 0');
   check(statuses.length > 0 && statuses.every((s) => s === 202), `every purchase meanwhile was accepted (${statuses.length}, not 202: ${statuses.filter((s) => s !== 202).length})`);
   await page.screenshot({ path: `${shots}/lab-recovered.png`, fullPage: true });
+
+  // Replica lag made visible: the replay of server s0's replica paused from the page (it resumes by itself 30 s later).
+  check((await page.locator('[data-store="postgres"] li').count()) >= 4, 'PostgreSQL shows each server and its replica');
+  await page.locator('[data-control="pause-replica"] button').click();
+  const paused = await until(async () => (await page.locator('[data-replica="s0"][data-replica-paused="true"]').count()) > 0, 30000);
+  check(paused, "s0's replica shows its replay paused");
+  await page.screenshot({ path: `${shots}/lab-replica-paused.png`, fullPage: true });
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
 } catch (e) {
   failures.push(String(e));

@@ -29,7 +29,8 @@ import io.scalemesh.devstack.Tokens;
  * (api-gateway/src/main/webui/test/lab.browser.mjs): on the whole mesh, the page loads and its
  * figures update, a spike raises task-service's queue depth and the workers drain it, a replay of
  * duplicates leaves billing's charged total unchanged, and a billing instance killed from the page
- * shows down, its lag builds and drains once the devstack's agent has started it again.
+ * shows down, its lag builds and drains once the devstack's agent has started it again, and a
+ * replica whose replay is paused from the page shows so.
  * Screenshots: target/lab-screenshots.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -80,7 +81,7 @@ class LabPageIT {
         assertTrue(run.waitFor(6, TimeUnit.MINUTES), "the browser test did not finish within 6 minutes");
         assertEquals(0, run.exitValue(), "the lab's browser checks failed (their lines are above; screenshots in " + screenshots + ")");
         for (String shot : List.of("lab-loaded.png", "lab-spike.png", "lab-drained.png", "lab-duplicates.png", "lab-killed.png",
-                "lab-recovered.png")) {
+                "lab-recovered.png", "lab-replica-paused.png")) {
             assertTrue(Files.size(screenshots.resolve(shot)) > 10_000, shot + " was taken");
         }
     }

@@ -61,6 +61,9 @@ public class MeshFigures {
     @Inject
     LabAgentClient agent;
 
+    @Inject
+    io.vertx.mutiny.redis.client.RedisAPI redis;
+
     /** The gateway's own metrics, read in-process: the same text its management port serves. */
     @Inject
     io.micrometer.prometheus.PrometheusMeterRegistry ownMetrics;
@@ -129,8 +132,50 @@ public class MeshFigures {
         figures.put("at", System.currentTimeMillis());
         figures.put("services", services);
         figures.put("kafka", lag.groups());
+        figures.put("postgres", postgres());
+        figures.put("redis", Map.of("up", redisUp()));
         figures.put("controls", controls.catalogue());
         return figures;
+    }
+
+    /** PostgreSQL as profile-service sees it: each server's shards, and each replica's lag and whether its replay is paused. */
+    private List<Map<String, Object>> postgres() {
+        Map<String, Map<String, Object>> byServer = new java.util.TreeMap<>();
+        previous.forEach((address, scrape) -> {
+            for (PrometheusText.Sample sample : scrape.text.samples()) {
+                String server = sample.labels().get("server");
+                if (server == null) {
+                    continue;
+                }
+                Map<String, Object> entry = byServer.computeIfAbsent(server, k -> new LinkedHashMap<>(Map.of("server", k, "replicas",
+                        new java.util.TreeMap<String, Map<String, Object>>())));
+                @SuppressWarnings("unchecked")
+                Map<String, Map<String, Object>> replicas = (Map<String, Map<String, Object>>) entry.get("replicas");
+                switch (sample.name()) {
+                    case "scalemesh_profile_shards" -> entry.put("shards", (long) sample.value());
+                    case "scalemesh_profile_replica_lag_bytes" -> replicas.computeIfAbsent(sample.labels().get("replica"),
+                            r -> new LinkedHashMap<>(Map.of("replica", r))).put("lagBytes", (long) sample.value());
+                    case "scalemesh_profile_replica_replay_paused" -> replicas.computeIfAbsent(sample.labels().get("replica"),
+                            r -> new LinkedHashMap<>(Map.of("replica", r))).put("paused", sample.value() == 1);
+                    default -> { }
+                }
+            }
+        });
+        List<Map<String, Object>> servers = new ArrayList<>();
+        byServer.values().forEach(entry -> {
+            Map<String, Object> server = new LinkedHashMap<>(entry);
+            server.put("replicas", List.copyOf(((Map<?, ?>) entry.get("replicas")).values()));
+            servers.add(server);
+        });
+        return servers;
+    }
+
+    private boolean redisUp() {
+        try {
+            return redis.ping(List.of()).await().atMost(Duration.ofMillis(500)) != null;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private Map<String, Object> service(String service, List<String> addresses) {
@@ -166,6 +211,9 @@ public class MeshFigures {
                 figures.put("cache hit %", hits + misses == 0 ? null : 100 * hits / (hits + misses));
                 figures.put("replica reads/s", rate(scrapes, "scalemesh_profile_db_reads_total", l -> "replica".equals(l.get("target"))));
                 figures.put("primary reads/s", rate(scrapes, "scalemesh_profile_db_reads_total", l -> "primary".equals(l.get("target"))));
+                figures.put("replica lag (bytes)", scrapes.isEmpty() ? null
+                        : scrapes.stream().mapToDouble(s -> s[0].text.samples().stream().filter(x -> x.name().equals("scalemesh_profile_replica_lag_bytes"))
+                                .mapToDouble(PrometheusText.Sample::value).max().orElse(0)).max().orElse(0));
             }
             default -> {
                 figures.put("consumed/s", rate(scrapes, "scalemesh_events_consumed_total", l -> true));

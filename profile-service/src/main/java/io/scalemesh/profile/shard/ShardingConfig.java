@@ -41,6 +41,10 @@ public interface ShardingConfig {
     @WithDefault("5s")
     Duration queryTimeout();
 
+    /** How often each replica's lag behind its primary is measured (scalemesh_profile_replica_lag_bytes). */
+    @WithDefault("2s")
+    Duration replicaLagRefresh();
+
     interface Server {
         /** postgresql://host:port/database of the primary: all writes, and reads no replica can serve. */
         String primary();

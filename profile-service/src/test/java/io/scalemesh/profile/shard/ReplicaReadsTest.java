@@ -33,6 +33,10 @@ class ReplicaReadsTest {
     @Inject
     MeterRegistry registry;
 
+    private double replicaGauge(String name, ShardServers.Server server, ShardServers.Replica replica) {
+        return registry.get(name).tag("server", server.name()).tag("replica", replica.address()).gauge().value();
+    }
+
     @Test
     void withTheTokenAWriteIsVisibleEvenWhileTheReplicaReplaysNothing() {
         String user = newUser();
@@ -51,9 +55,15 @@ class ReplicaReadsTest {
             as(user).header("Cache-Control", "no-cache").get(path(user)).then().statusCode(200)
                     .body("displayName", equalTo("Old")).body("version", equalTo(1));
             readAfter(user, first).then().statusCode(200).body("displayName", equalTo("Old")); // an older token: the replica is past it
+            // The gauges say so: the replica's replay paused, bytes of WAL behind.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> replicaGauge("scalemesh.profile.replica.replay.paused", server, replica) == 1
+                    && replicaGauge("scalemesh.profile.replica.lag.bytes", server, replica) > 0);
         } finally {
             replica.pool().query("SELECT pg_wal_replay_resume()").execute().await().atMost(Duration.ofSeconds(5));
         }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> replicaGauge("scalemesh.profile.replica.replay.paused", server, replica) == 0
+                && replicaGauge("scalemesh.profile.replica.lag.bytes", server, replica) == 0);
+        assertTrue(registry.get("scalemesh.profile.shards").tag("server", server.name()).gauge().value() > 0, "each server's shards are counted");
         double caughtUp = count("reason", "caught-up");
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
                 as(user).header("Cache-Control", "no-cache").get(path(user)).then().body("displayName", equalTo("New")));
