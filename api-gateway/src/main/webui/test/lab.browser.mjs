@@ -120,6 +120,14 @@ try {
   await page.locator('[data-control="pause-replica"] button').click();
   const paused = await until(async () => (await page.locator('[data-replica="s0"][data-replica-paused="true"]').count()) > 0, 30000);
   check(paused, "s0's replica shows its replay paused");
+  // While it is paused, writes read back with their consistency token are still right: the primary answers them.
+  const primaryBefore = await figure('profile-service.primary reads/s');
+  await page.locator('[data-control="read-your-writes"] button').click();
+  const primaryRose = await until(async () => (await figure('profile-service.primary reads/s')) > primaryBefore, 20000);
+  check(primaryRose, 'reads of fresh writes went to the primary while the replica was paused');
+  const readBack = await until(async () => (await page.locator('[data-control="read-your-writes"] output').textContent())
+    .match(/(\d+) writes read back right, (\d+) not/), 60000);
+  check(readBack && Number(readBack[1]) > 0 && Number(readBack[2]) === 0, `read-your-writes held: ${readBack && readBack[0]}`);
   await page.screenshot({ path: `${shots}/lab-replica-paused.png`, fullPage: true });
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
 } catch (e) {

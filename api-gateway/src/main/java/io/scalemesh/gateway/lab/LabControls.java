@@ -43,7 +43,11 @@ public class LabControls {
                     "the cache hit ratio near 100%, few database reads, a low p99."),
             new Control("profile-reads-uncached", "Read profiles, bypassing the cache",
                     "The same reads with Cache-Control: no-cache: every one goes to a PostgreSQL replica.",
-                    "the hit ratio falls, replica reads/s rise to the request rate, and so does profile-service's p99."));
+                    "the hit ratio falls, replica reads/s rise to the request rate, and so does profile-service's p99."),
+            new Control("read-your-writes", "Write, then read your write",
+                    "Read-your-writes over replicas: 20 s of 10 writes/s, each read back at once with its X-Consistency-Token. A replica"
+                            + " serves the read once it has replayed the write; until then the primary does.",
+                    "every write read back right; primary reads/s rise while the replica's replay is paused."));
 
     /** What the devstack's lab agent does (offered only when there is one). */
     static final List<Control> AGENT = List.of(
@@ -105,6 +109,7 @@ public class LabControls {
             case "replay-duplicates" -> replayDuplicates();
             case "profile-reads" -> profileReads(false);
             case "profile-reads-uncached" -> profileReads(true);
+            case "read-your-writes" -> readYourWrites();
             default -> agent.fault(name);
         };
     }
@@ -128,6 +133,34 @@ public class LabControls {
                         .collect().last())
                 .map(ignored -> Map.of("ok", ok.get(), "failed", failed.get(), "summary", ok.get() + " reads answered 200, " + failed.get()
                         + " not" + (bypassCache ? ", every one past the cache" : "")));
+    }
+
+    /**
+     * 20 s of 10 writes/s of the lab user's profile, each read back with its consistency token (past
+     * the cache: the database decides). The user "lab" is in shard 25, on the devstack's first
+     * server, whose replica the agent's pause-replica control pauses.
+     */
+    private Uni<Map<String, Object>> readYourWrites() {
+        List<String> instances = backends.route().get("profiles").instances();
+        String bearer = internalTokens.bearer("lab", List.of("user"));
+        AtomicInteger right = new AtomicInteger();
+        AtomicInteger wrong = new AtomicInteger();
+        return Multi.createFrom().ticks().every(java.time.Duration.ofMillis(100)).select().first(200)
+                .onItem().transformToUniAndConcatenate(i -> {
+                    String instance = instances.get((int) (i % instances.size()));
+                    String name = "Lab write " + i;
+                    return exchange(HttpMethod.PUT, instance, "/api/v1/profiles/lab", bearer,
+                            "{\"displayName\":\"" + name + "\",\"email\":\"lab@example.com\"}", Map.of())
+                            .chain(written -> written.consistency() == null ? Uni.createFrom().item(false)
+                                    : exchange(HttpMethod.GET, instance, "/api/v1/profiles/lab", bearer, null,
+                                            Map.of("X-Consistency-Token", written.consistency(), "Cache-Control", "no-cache"))
+                                            .map(read -> read.status() == 200 && read.body().contains("\"" + name + "\"")))
+                            .onFailure().recoverWithItem(false)
+                            .invoke(ok -> (ok ? right : wrong).incrementAndGet());
+                })
+                .collect().last()
+                .map(ignored -> Map.of("right", right.get(), "wrong", wrong.get(), "summary", right.get() + " writes read back right, "
+                        + wrong.get() + " not"));
     }
 
     /** {@code tasks} sum tasks straight to task-service's instances, as the lab's own user, {@value #SPIKE_IN_FLIGHT} at a time. */
@@ -156,6 +189,14 @@ public class LabControls {
     }
 
     private Uni<Integer> request(HttpMethod method, String instance, String uri, String bearer, String body, Map<String, String> headers) {
+        return exchange(method, instance, uri, bearer, body, headers).map(Answer::status);
+    }
+
+    /** An answer: its status, body and X-Consistency-Token (profile-service's writes carry one). */
+    private record Answer(int status, String body, String consistency) {
+    }
+
+    private Uni<Answer> exchange(HttpMethod method, String instance, String uri, String bearer, String body, Map<String, String> headers) {
         String[] hostPort = instance.replaceFirst("^dns:", "").split(":");
         RequestOptions options = new RequestOptions().setMethod(method).setHost(hostPort[0]).setPort(Integer.parseInt(hostPort[1]))
                 .setURI(uri).putHeader("Authorization", bearer).setTimeout(10_000);
@@ -164,7 +205,8 @@ public class LabControls {
         }
         headers.forEach(options::putHeader);
         return http().request(options).chain(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
-                .chain(response -> response.body().replaceWith(response.statusCode()));
+                .chain(response -> response.body().map(b -> new Answer(response.statusCode(), b.toString(),
+                        response.getHeader("X-Consistency-Token"))));
     }
 
     private HttpClient http() {
