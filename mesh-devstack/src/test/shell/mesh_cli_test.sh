@@ -30,7 +30,9 @@ check "up prints the gateway's URL" grep -q "api-gateway .*http://localhost:$E2E
 check "up prints an example request" grep -q "curl -s http://localhost:$((E2E_GATEWAY + 500))/q/health/ready" <<<"$up_out"
 
 status_out=$(./mesh status --profile e2e)
+status_rc=$?
 echo "$status_out"
+check "status exits 0 while everything is up" [ "$status_rc" -eq 0 ]
 for name in redis postgres-0 postgres-0-replica postgres-1 postgres-1-replica kafka api-gateway-0 profile-service-0 profile-service-1 \
             task-service-0 notification-service-0 analytics-service-0 billing-service-0; do
   check "status shows $name up with a pid and memory" \
@@ -90,5 +92,19 @@ down_out=$(./mesh down --profile e2e 2>&1)
 echo "$down_out"
 check "down exits 0" grep -q "Stopped." <<<"$down_out"
 after_out=$(./mesh status --profile e2e)
+after_rc=$?
 check "after down nothing is up" bash -c "! grep -q ' up ' <<<'$after_out'"
+check "status exits 1 when pieces are down" [ "$after_rc" -eq 1 ]
 check "after down the gateway port is closed" bash -c "! curl -s -o /dev/null http://127.0.0.1:$E2E_GATEWAY/api/v1/actions"
+
+# Help, version and usage errors: at once, without a build, and without a stack trace.
+usage_error() { [ "$1" -eq 2 ] && grep -q "$2" <<<"$3" && ! grep -q 'Exception' <<<"$3"; }
+help_out=$(./mesh up --help 2>&1)
+check "up --help prints up's usage" grep -q "^  up \[--scale SERVICE=N\]" <<<"$help_out"
+check "up --help prints no other command" test -z "$(grep '^  down' <<<"$help_out")"
+check "help chaos prints chaos's usage" grep -q '^  chaos ' <<<"$(./mesh help chaos)"
+check "--version names the project's version" grep -Eq '^scalemesh [0-9]+\.[0-9]+' <<<"$(./mesh --version)"
+load_out=$(./mesh load --rate fast 2>&1); load_rc=$?
+check "a bad --rate is a usage error (exit 2), not a stack trace" usage_error "$load_rc" 'rate takes' "$load_out"
+profile_out=$(./mesh status --profile nosuch 2>&1); profile_rc=$?
+check "an unknown --profile is a usage error" usage_error "$profile_rc" 'profile takes dev, test, e2e or bench' "$profile_out"

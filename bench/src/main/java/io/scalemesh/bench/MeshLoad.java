@@ -25,22 +25,45 @@ public final class MeshLoad {
     private static final int USERS = 50;
     private static final List<String> ACTIONS = List.of("view", "view", "search", "view", "purchase", "share");
 
-    public static void main(String[] args) throws Exception {
-        double rate = 50;
-        Duration duration = Duration.ofSeconds(60);
-        String profile = "dev";
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--rate" -> rate = Double.parseDouble(args[++i].replaceAll("/s$", ""));
-                case "--duration" -> duration = parseDuration(args[++i]);
-                case "--profile" -> profile = args[++i];
-                default -> throw new IllegalArgumentException("usage: ./mesh load [--rate N/s] [--duration 60s|5m] [--profile dev|e2e]");
+    /** What the command line asks for. */
+    private record Options(double rate, Duration duration, StackSettings.Profile profile) {
+
+        /** A usage error is an IllegalArgumentException that says what is wrong. */
+        static Options parse(String[] args) {
+            double rate = 50;
+            Duration duration = Duration.ofSeconds(60);
+            String profile = "dev";
+            try {
+                for (int i = 0; i < args.length; i++) {
+                    switch (args[i]) {
+                        case "--rate" -> rate = Double.parseDouble(args[++i].replaceAll("/s$", ""));
+                        case "--duration" -> duration = parseDuration(args[++i]);
+                        case "--profile" -> profile = args[++i];
+                        default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
+                    }
+                }
+            } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+                throw new IllegalArgumentException("--rate takes N/s and --duration 60s, 5m or 500ms");
             }
+            if (rate <= 0 || rate > 20_000 || duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException("--rate must be 1 to 20000 per second and --duration positive");
+            }
+            return new Options(rate, duration, StackSettings.Profile.of(profile));
         }
-        if (rate <= 0 || rate > 20_000 || duration.isNegative() || duration.isZero()) {
-            throw new IllegalArgumentException("--rate must be 1 to 20000 per second and --duration positive");
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("mesh: " + e.getMessage() + " (usage: ./mesh load [--rate N/s] [--duration 60s|5m] [--profile dev|e2e])");
+            System.exit(2);
+            return;
         }
-        StackSettings.Profile stackProfile = StackSettings.Profile.valueOf(profile.toUpperCase(Locale.ROOT));
+        double rate = options.rate();
+        Duration duration = options.duration();
+        StackSettings.Profile stackProfile = options.profile();
         StackSettings settings = StackSettings.of(stackProfile);
         String gateway = "http://127.0.0.1:"
                 + new ServiceInstances(DevStack.of(stackProfile)).instance(MeshService.API_GATEWAY, 0).port();

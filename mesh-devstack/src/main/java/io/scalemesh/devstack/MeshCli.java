@@ -36,7 +36,9 @@ public final class MeshCli {
     public static void main(String[] args) {
         try {
             new MeshCli(System.out).run(new ArrayList<>(List.of(args)));
-        } catch (IllegalArgumentException | IllegalStateException e) {
+        } catch (Down e) {
+            System.exit(1);
+        } catch (IllegalArgumentException | IllegalStateException | java.util.NoSuchElementException e) {
             System.err.println("mesh: " + e.getMessage());
             System.exit(2);
         }
@@ -68,7 +70,11 @@ public final class MeshCli {
                 stack.down(progress);
                 out.println("Stopped.");
             }
-            case "status" -> status(stack, services);
+            case "status" -> {
+                if (status(stack, services) > 0) {
+                    throw new Down();
+                }
+            }
             case "infra" -> infra(stack, args);
             case "token" -> token(stack, args);
             case "identity-keys" -> identityKeys(args);
@@ -141,7 +147,14 @@ public final class MeshCli {
         out.println("  ./mesh status        ./mesh logs api-gateway        ./mesh down");
     }
 
-    private void status(DevStack stack, ServiceInstances services) {
+    /** status found a piece down: exit 1 (not 2, a usage error), after the table. */
+    static final class Down extends RuntimeException {
+        Down() {
+            super(null, null, false, false);
+        }
+    }
+
+    private int status(DevStack stack, ServiceInstances services) {
         out.printf(Locale.ROOT, "%-24s %-5s %-7s %-8s %9s%n", "NAME", "STATE", "PORT", "PID", "RSS(MiB)");
         long totalKib = 0;
         int down = 0;
@@ -156,6 +169,7 @@ public final class MeshCli {
             down += pid.isPresent() ? 0 : 1;
         }
         out.printf(Locale.ROOT, "%-24s %-5s %-7s %-8s %9.0f%n", "total", down == 0 ? "up" : down + " down", "", "", totalKib / 1024.0);
+        return down;
     }
 
     private long row(String name, OptionalLong pid, int port) {

@@ -37,7 +37,11 @@ public final class StackSettings {
         }
 
         public static Profile of(String id) {
-            return valueOf(id.toUpperCase(Locale.ROOT));
+            try {
+                return valueOf(id.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--profile takes dev, test, e2e or bench, not '" + id + "'");
+            }
         }
     }
 

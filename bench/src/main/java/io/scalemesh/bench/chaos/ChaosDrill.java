@@ -41,14 +41,13 @@ public final class ChaosDrill {
 
     public static void main(String[] args) throws Exception {
         boolean shortRun = List.of(args).contains("--short");
-        List<String> names = new ArrayList<>(List.of(args));
-        names.remove("--short");
-        Duration hold = shortRun ? Duration.ofSeconds(5) : Duration.ofSeconds(10);
-        List<Scenario> catalogue = Scenarios.all(hold);
-        List<Scenario> chosen = new ArrayList<>();
-        for (String name : names.isEmpty() ? (shortRun ? SHORT : catalogue.stream().map(Scenario::name).toList()) : names) {
-            chosen.add(catalogue.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
-                    "no drill '" + name + "'; drills: " + catalogue.stream().map(Scenario::name).toList())));
+        List<Scenario> chosen;
+        try {
+            chosen = choose(args, shortRun);
+        } catch (IllegalArgumentException e) {
+            System.err.println("mesh: " + e.getMessage()); // a usage error, not a stack trace
+            System.exit(2);
+            return;
         }
         StackSettings settings = StackSettings.of(StackSettings.Profile.BENCH);
         DevStack stack = DevStack.of(StackSettings.Profile.BENCH);
@@ -81,6 +80,19 @@ public final class ChaosDrill {
         if (failed > 0) {
             System.exit(1);
         }
+    }
+
+    /** The drills named (all, or the short set, when none is), each fault held 10 s (5 s when short). */
+    private static List<Scenario> choose(String[] args, boolean shortRun) {
+        List<String> names = new ArrayList<>(List.of(args));
+        names.remove("--short");
+        List<Scenario> catalogue = Scenarios.all(shortRun ? Duration.ofSeconds(5) : Duration.ofSeconds(10));
+        List<Scenario> chosen = new ArrayList<>();
+        for (String name : names.isEmpty() ? (shortRun ? SHORT : catalogue.stream().map(Scenario::name).toList()) : names) {
+            chosen.add(catalogue.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                    "no drill '" + name + "'; drills: " + catalogue.stream().map(Scenario::name).toList())));
+        }
+        return chosen;
     }
 
     private static DrillOutcome drill(Mesh mesh, Scenario scenario, boolean shortRun) throws Exception {
