@@ -48,6 +48,7 @@ public final class LabAgent implements AutoCloseable {
     private final HttpServer server;
     private final ScheduledExecutorService healer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "lab-agent-heal"));
     private final Consumer<String> log;
+    private final java.util.Set<Runnable> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private LabAgent(DevStack stack, ServiceInstances services, String secret, int port, Consumer<String> log) throws IOException {
         this.stack = stack;
@@ -183,14 +184,26 @@ public final class LabAgent implements AutoCloseable {
         return services.instance(service, running - 1);
     }
 
+    /** Heals after a while; a heal still pending when the agent closes runs then, so the stack is left whole. */
     private void later(Duration after, Runnable heal) {
-        healer.schedule(() -> {
-            try {
-                heal.run();
-            } catch (RuntimeException e) {
-                log.accept("lab: healing failed: " + e.getMessage());
+        Runnable once = new Runnable() {
+            private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+            @Override
+            public void run() {
+                if (!done.compareAndSet(false, true)) {
+                    return;
+                }
+                pending.remove(this);
+                try {
+                    heal.run();
+                } catch (RuntimeException e) {
+                    log.accept("lab: healing failed: " + e.getMessage());
+                }
             }
-        }, after.toMillis(), TimeUnit.MILLISECONDS);
+        };
+        pending.add(once);
+        healer.schedule(once, after.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static void answer(HttpExchange exchange, int status, String summary) throws IOException {
@@ -205,6 +218,7 @@ public final class LabAgent implements AutoCloseable {
     public void close() {
         server.stop(0);
         healer.shutdownNow();
+        List.copyOf(pending).forEach(Runnable::run); // a paused replica resumed, a stopped Redis started: nothing left broken
     }
 
     private static final String MARKER = "io.scalemesh.devstack.LabAgent";
