@@ -73,13 +73,18 @@ class LabPageIT {
         Path screenshots = Path.of("target", "lab-screenshots").toAbsolutePath();
         String token = Tokens.signedWith(JwtKeys.of(stack.settings())).subject("lab-it-" + System.nanoTime())
                 .lifetime(Duration.ofHours(1)).sign();
+        Files.createDirectories(screenshots);
+        Path log = screenshots.resolve("browser.log");
         ProcessBuilder node = new ProcessBuilder("node", "test/lab.browser.mjs", gateway, screenshots.toString())
-                .directory(WEBUI.toFile()).redirectErrorStream(true).inheritIO();
+                .directory(WEBUI.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         node.environment().put("LAB_USER_TOKEN", token);
         node.environment().put("CHROMIUM", CHROMIUM.toString());
         Process run = node.start();
         assertTrue(run.waitFor(6, TimeUnit.MINUTES), "the browser test did not finish within 6 minutes");
-        assertEquals(0, run.exitValue(), "the lab's browser checks failed (their lines are above; screenshots in " + screenshots + ")");
+        String checks = Files.readString(log);
+        System.out.println(checks);
+        assertEquals(0, run.exitValue(), "the lab's browser checks failed (screenshots in " + screenshots + "):\n"
+                + checks.lines().filter(l -> l.startsWith("FAIL") || l.startsWith("lab browser test") || l.startsWith("  ")).toList());
         for (String shot : List.of("lab-loaded.png", "lab-spike.png", "lab-drained.png", "lab-duplicates.png", "lab-killed.png",
                 "lab-recovered.png", "lab-replica-paused.png")) {
             assertTrue(Files.size(screenshots.resolve(shot)) > 10_000, shot + " was taken");

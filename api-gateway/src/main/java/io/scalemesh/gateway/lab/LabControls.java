@@ -145,7 +145,9 @@ public class LabControls {
         String bearer = internalTokens.bearer("lab", List.of("user"));
         AtomicInteger right = new AtomicInteger();
         AtomicInteger wrong = new AtomicInteger();
-        return Multi.createFrom().ticks().every(java.time.Duration.ofMillis(100)).select().first(200)
+        // One write and its read at a time: a tick that finds the last pair still running is dropped (a tick cannot wait).
+        return Multi.createFrom().ticks().every(java.time.Duration.ofMillis(100)).onOverflow().drop()
+                .select().first(java.time.Duration.ofSeconds(20))
                 .onItem().transformToUniAndConcatenate(i -> {
                     String instance = instances.get((int) (i % instances.size()));
                     String name = "Lab write " + i;
