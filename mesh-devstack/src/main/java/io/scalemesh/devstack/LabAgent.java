@@ -29,16 +29,16 @@ import com.sun.net.httpserver.HttpServer;
  */
 public final class LabAgent implements AutoCloseable {
 
-    /** A fault the lab can ask for: its name, what it does, and how long until it heals itself. */
-    public record Fault(String name, String does, Duration healsAfter) {
+    /** A fault the lab can ask for, and how long until it heals itself (zero: it stays, as a scaling does). */
+    public record Fault(String name, Duration healsAfter) {
     }
 
     public static final List<Fault> FAULTS = List.of(
-            new Fault("kill-billing", "kill -9 of billing-service's last instance, started again 20 s later", Duration.ofSeconds(20)),
-            new Fault("stop-redis", "Redis stopped, started again 20 s later", Duration.ofSeconds(20)),
-            new Fault("pause-replica", "postgres-0-replica's WAL replay paused, resumed 30 s later", Duration.ofSeconds(30)),
-            new Fault("scale-out-billing", "one more billing-service instance (up to 3)", Duration.ZERO),
-            new Fault("scale-in-billing", "billing-service's last instance stopped (down to 1)", Duration.ZERO));
+            new Fault("kill-billing", Duration.ofSeconds(20)), // kill -9 of billing's last instance, started again after
+            new Fault("stop-redis", Duration.ofSeconds(20)),
+            new Fault("pause-replica", Duration.ofSeconds(30)), // postgres-0-replica's WAL replay
+            new Fault("scale-out-billing", Duration.ZERO), // up to 3 instances
+            new Fault("scale-in-billing", Duration.ZERO)); // down to 1
 
     private static final String HEADER = "X-Lab-Agent-Secret";
 
@@ -116,7 +116,7 @@ public final class LabAgent implements AutoCloseable {
         StringBuilder json = new StringBuilder("{");
         for (MeshService service : MeshService.values()) {
             List<String> known = services.known().stream().filter(i -> i.service() == service)
-                    .map(i -> "\"" + StackSettings.HOST + ":" + i.port() + "\"").toList();
+                    .map(i -> jsonString(StackSettings.HOST + ":" + i.port())).toList();
             json.append(json.length() > 1 ? "," : "").append('"').append(service.id()).append("\":[").append(String.join(",", known)).append(']');
         }
         byte[] body = json.append('}').toString().getBytes(StandardCharsets.UTF_8);
@@ -126,26 +126,27 @@ public final class LabAgent implements AutoCloseable {
         exchange.close();
     }
 
-    /** Injects one fault and schedules its healing; returns what was done. */
+    /** Injects one fault and schedules its healing (after its {@link Fault#healsAfter()}); returns what was done. */
     String inject(String name) {
         log.accept("lab: " + name);
+        Duration heal = FAULTS.stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow().healsAfter();
         switch (name) {
             case "kill-billing" -> {
                 ServiceInstances.Instance last = last(MeshService.BILLING);
                 services.kill(last);
-                later(Duration.ofSeconds(20), () -> services.start(last, log));
-                return last.name() + " killed (kill -9); it starts again in 20 s";
+                later(heal, () -> services.start(last, log));
+                return last.name() + " killed (kill -9); it starts again in " + heal.toSeconds() + " s";
             }
             case "stop-redis" -> {
                 Component redis = stack.component("redis");
                 redis.stop();
-                later(Duration.ofSeconds(20), () -> stack.start(redis, log));
-                return "Redis stopped; it starts again in 20 s";
+                later(heal, () -> stack.start(redis, log));
+                return "Redis stopped; it starts again in " + heal.toSeconds() + " s";
             }
             case "pause-replica" -> {
                 stack.replicaReplay("postgres-0-replica", true);
-                later(Duration.ofSeconds(30), () -> stack.replicaReplay("postgres-0-replica", false));
-                return "postgres-0-replica's replay paused; it resumes in 30 s";
+                later(heal, () -> stack.replicaReplay("postgres-0-replica", false));
+                return "postgres-0-replica's replay paused; it resumes in " + heal.toSeconds() + " s";
             }
             case "scale-out-billing" -> {
                 int running = running(MeshService.BILLING);
@@ -207,11 +208,27 @@ public final class LabAgent implements AutoCloseable {
     }
 
     private static void answer(HttpExchange exchange, int status, String summary) throws IOException {
-        byte[] json = ("{\"summary\":\"" + summary.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] json = ("{\"summary\":" + jsonString(summary) + "}").getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, json.length);
         exchange.getResponseBody().write(json);
         exchange.close();
+    }
+
+    /** A JSON string (RFC 8259 §7): the devstack has no JSON library, and a failure's message can hold newlines and quotes. */
+    static String jsonString(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : String.valueOf(text).toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> out.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return out.append('"').toString();
     }
 
     @Override

@@ -70,7 +70,12 @@ public class LabAgentClient {
                 .setTimeout(120_000).putHeader("X-Lab-Agent-Secret", settings.agentSecret().orElse(""));
         return http().request(options).chain(request -> request.send()).chain(response -> response.body().map(body -> {
             if (response.statusCode() != 200) {
-                String detail = body.toString().replaceAll(".*\"summary\":\"(.*)\".*", "$1");
+                String detail;
+                try {
+                    detail = json.readTree(body.toString()).path("summary").asText(body.toString());
+                } catch (java.io.IOException e) {
+                    detail = body.toString();
+                }
                 throw new ProblemException(Problem.of(response.statusCode() == 409 ? 409 : 502, "lab-agent", "The lab agent refused", detail));
             }
             return body.toString();
