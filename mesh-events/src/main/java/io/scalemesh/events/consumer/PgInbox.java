@@ -8,7 +8,6 @@ import java.util.Set;
 
 import org.jboss.logging.Logger;
 
-import io.scalemesh.events.pg.SchemaMigrator;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -26,18 +25,11 @@ import io.vertx.mutiny.sqlclient.Tuple;
  *
  * <p>Ids are kept for {@link #purge the retention window}, the dedup horizon: an event redelivered
  * later than that is not recognised by the inbox (keep it at least the topics' retention).
+ *
+ * <p>The table comes from Flyway: {@code db/inbox} in this module, listed in the service's
+ * {@code quarkus.flyway.locations} (see {@code scalemesh/postgres-flyway.properties}).
  */
 public final class PgInbox {
-
-    /** The inbox table; a service adds it to its migrations. */
-    public static final SchemaMigrator.Migration MIGRATION = new SchemaMigrator.Migration("mesh-events.inbox", 1,
-            "inbox of processed event ids",
-            "CREATE TABLE IF NOT EXISTS inbox ("
-                    + " consumer text NOT NULL,"
-                    + " event_id text NOT NULL,"
-                    + " processed_at timestamptz NOT NULL DEFAULT now(),"
-                    + " PRIMARY KEY (consumer, event_id));"
-                    + " CREATE INDEX IF NOT EXISTS inbox_processed_at ON inbox (processed_at);");
 
     private static final Logger LOG = Logger.getLogger(PgInbox.class);
 

@@ -9,21 +9,18 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.runtime.StartupEvent;
 import io.scalemesh.events.consumer.PgInbox;
-import io.scalemesh.events.pg.SchemaMigrator;
 import io.scalemesh.notification.Notification;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -34,8 +31,6 @@ public class NotificationStore {
 
     /** The LISTEN/NOTIFY channel every instance's live stream listens on. */
     public static final String CHANNEL = "notifications";
-
-    private static final Logger LOG = Logger.getLogger(NotificationStore.class);
 
     /** The effect after the inbox's {@code fresh} CTE: the notifications of the new ids, each NOTIFYed. */
     private static final String INSERT_ONCE = ", n AS (SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],"
@@ -61,11 +56,8 @@ public class NotificationStore {
     @ConfigProperty(name = "mesh.consumer.inbox.purge-every")
     Duration inboxPurgeEvery;
 
-    void migrate(@Observes @Priority(1) StartupEvent startup) {
-        int applied = SchemaMigrator.migrate(pool, List.of(PgInbox.MIGRATION,
-                        SchemaMigrator.Migration.resource("notification", 1, "notifications", "db/notification/V1__notifications.sql")))
-                .await().atMost(Duration.ofSeconds(60));
-        LOG.infof("notification schema up to date (%d migrations applied now)", applied);
+    /** The schema is Flyway's, migrated before start (db/inbox, db/notification); this keeps the inbox to its retention. */
+    void purgeInbox(@Observes StartupEvent startup) {
         PgInbox.purgeEvery(vertx, pool, inboxRetention, inboxPurgeEvery);
     }
 

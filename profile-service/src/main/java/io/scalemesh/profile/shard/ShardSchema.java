@@ -6,8 +6,7 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.StartupEvent;
-import io.scalemesh.events.pg.SchemaMigrator;
-import io.scalemesh.events.pg.SchemaMigrator.Migration;
+import io.scalemesh.profile.shard.SchemaMigrator.Migration;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
