@@ -1,0 +1,32 @@
+package io.scalemesh.task.store;
+
+import java.util.List;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.reactive.pg.client.PgPoolCreator;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnectOptions;
+import jakarta.inject.Singleton;
+
+/**
+ * The datasource's pool with a bounded wait queue: past {@code mesh.task.db.max-wait-queue-size}
+ * queries waiting for a connection, a query fails at once (answered 503 + Retry-After by
+ * ProblemMappers) instead of queueing until the heap is gone. Quarkus has no setting for it.
+ */
+@Singleton
+public class BoundedPool implements PgPoolCreator {
+
+    @ConfigProperty(name = "mesh.task.db.max-wait-queue-size")
+    int maxWaitQueueSize;
+
+    @Override
+    public Pool create(Input input) {
+        return PgBuilder.pool()
+                .with(input.poolOptions().setMaxWaitQueueSize(maxWaitQueueSize))
+                .connectingTo(List.<SqlConnectOptions>copyOf(input.pgConnectOptionsList()))
+                .using(input.vertx())
+                .build();
+    }
+}
