@@ -140,3 +140,14 @@ trusts (analytics-service also task-service's key, whose reports call it).
 {{- define "scalemesh.keda" -}}
 {{- if and .keda .keda.enabled -}}true{{- end -}}
 {{- end }}
+
+{{/*
+An operator's custom resource needs the operator's API: where the cluster (Capabilities) does not
+serve it, the release fails naming the operator. helm template and lint see no cluster: pass them
+--api-versions, or set global.checkOperatorApis=false.
+*/}}
+{{- define "scalemesh.requireApi" -}}
+{{- if and .root.Values.global.checkOperatorApis (not (.root.Capabilities.APIVersions.Has .api)) -}}
+{{- fail (printf "%s needs the %s API, which the cluster does not serve: install %s first, or set %s=false (helm template: --api-versions %s)" .feature .api .operator .feature .api) -}}
+{{- end -}}
+{{- end }}

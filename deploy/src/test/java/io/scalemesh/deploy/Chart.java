@@ -41,6 +41,8 @@ final class Chart {
     private Chart() {
     }
 
+    static final String CHECK_OPERATOR_APIS = "global.checkOperatorApis";
+
     static List<ObjectNode> render(Values values, Map<String, Object> sets) {
         return render("scalemesh", values, sets);
     }
@@ -50,6 +52,8 @@ final class Chart {
         if (values.path() != null) {
             template = template.withValuesFile(values.path());
         }
+        // helm-java has no --api-versions: operators' APIs are taken as served unless a test asks.
+        template = template.set(CHECK_OPERATOR_APIS, sets.getOrDefault(CHECK_OPERATOR_APIS, false));
         for (Map.Entry<String, Object> set : sets.entrySet()) {
             template = template.set(set.getKey(), set.getValue());
         }
@@ -73,13 +77,10 @@ final class Chart {
     }
 
     /**
-     * The chart itself for its defaults; for an example, a copy whose values.yaml is the defaults
-     * deep-merged with the example's (what {@code helm lint -f example} checks).
+     * A copy of the chart whose values.yaml is the defaults, deep-merged with an example's (what
+     * {@code helm lint -f example} checks), with operators' APIs taken as served (lint sees no cluster).
      */
     static Path withValues(Values values) throws IOException {
-        if (values.path() == null) {
-            return DIR;
-        }
         Path copy = ROOT.resolve("deploy/target/lint-" + values.name().toLowerCase(java.util.Locale.ROOT)).resolve("scalemesh");
         try (var files = Files.walk(DIR)) {
             for (Path source : files.toList()) {
@@ -91,7 +92,9 @@ final class Chart {
                 }
             }
         }
-        JsonNode merged = merge(YAML.readTree(DIR.resolve("values.yaml").toFile()), YAML.readTree(values.path().toFile()));
+        JsonNode defaults = YAML.readTree(DIR.resolve("values.yaml").toFile());
+        JsonNode merged = values.path() == null ? defaults : merge(defaults, YAML.readTree(values.path().toFile()));
+        ((ObjectNode) merged.path("global")).put("checkOperatorApis", false);
         YAML.writeValue(copy.resolve("values.yaml").toFile(), merged);
         return copy;
     }

@@ -434,6 +434,65 @@ class HelmChartTest {
         assertTrue(Chart.ofKind(Chart.render(Values.DEFAULTS, Map.of()), "PrometheusRule").isEmpty(), "off unless asked for");
     }
 
+    @Test
+    void everyAlertLinksToItsSectionOfTheRunbook() throws Exception {
+        String runbook = Files.readString(Chart.DIR.resolve("RUNBOOK.md"));
+        JsonNode rules = Chart.named(Chart.render(Values.PRODUCTION, Map.of("prometheusRule.runbookUrl", "https://wiki.example/runbook")),
+                "PrometheusRule", "scalemesh").at("/spec/groups/0/rules");
+        assertEquals(4, rules.size());
+        for (JsonNode rule : rules) {
+            String alert = rule.path("alert").asText();
+            assertEquals("https://wiki.example/runbook#" + alert.toLowerCase(java.util.Locale.ROOT),
+                    rule.at("/annotations/runbook_url").asText(), alert);
+            assertTrue(runbook.contains("\n## " + alert + "\n"), "RUNBOOK.md has a section for " + alert);
+        }
+    }
+
+    @Test
+    void customResourcesUseTheOperatorsCurrentApis() {
+        List<ObjectNode> manifests = Chart.render(Values.DEFAULTS, Map.of());
+        for (String kind : List.of("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser")) {
+            Chart.ofKind(manifests, kind).forEach(resource -> assertEquals("kafka.strimzi.io/v1", resource.path("apiVersion").asText(), kind));
+        }
+        assertTrue(Chart.named(manifests, "Kafka", "scalemesh").at("/metadata/annotations").isMissingNode(),
+                "KRaft with node pools is Strimzi's only mode: no annotations ask for it");
+        // The databases beside server 0's profile store are CloudNativePG Database resources, not init SQL.
+        Map<String, String> databases = new TreeMap<>();
+        Chart.ofKind(manifests, "Database").forEach(db -> databases.put(db.at("/spec/name").asText(), db.at("/spec/cluster/name").asText()));
+        String first = Chart.ofKind(manifests, "Cluster").get(0).at("/metadata/name").asText();
+        assertEquals(Map.of("billing", first, "notification", first, "task", first), databases);
+        Chart.ofKind(manifests, "Cluster").forEach(cluster ->
+                assertTrue(cluster.at("/spec/bootstrap/initdb/postInitSQL").isMissingNode(), cluster.toString()));
+    }
+
+    @Test
+    void aMissingOperatorApiFailsTheReleaseNamingTheOperator() {
+        // helm template serves no custom resource API: with the check on, it fails as an install on such a cluster does.
+        Map<String, Object> externalKafka = Map.of(Chart.CHECK_OPERATOR_APIS, true, "kafka.strimzi.enabled", false,
+                "kafka.bootstrapServers", "kafka:9092");
+        Map<String, Object> externalPostgres = Map.of(Chart.CHECK_OPERATOR_APIS, true, "postgres.cloudnativepg.enabled", false,
+                "postgres.existingSecret", "pg", "postgres.servers[0].name", "s0", "postgres.servers[0].shards", "0-63",
+                "postgres.servers[0].host", "pg", "postgres.servers[0].caSecret", "pg-ca");
+        Map<String, Object> external = new HashMap<>(externalKafka);
+        external.putAll(externalPostgres);
+
+        assertMissing(externalPostgres, "kafka.strimzi.enabled needs the kafka.strimzi.io/v1 API", "Strimzi");
+        assertMissing(externalKafka, "postgres.cloudnativepg.enabled needs the postgresql.cnpg.io/v1 API", "CloudNativePG");
+        Map<String, Object> monitored = new HashMap<>(external);
+        monitored.put("serviceMonitor.enabled", true);
+        assertMissing(monitored, "serviceMonitor.enabled needs the monitoring.coreos.com/v1 API", "Prometheus Operator");
+        Map<String, Object> scaled = new HashMap<>(external);
+        scaled.put("services.billing-service.keda.enabled", true);
+        assertMissing(scaled, "services.billing-service.keda.enabled needs the keda.sh/v1alpha1 API", "KEDA");
+        // Without operators' resources the same check passes.
+        assertTrue(Chart.ofKind(Chart.render(Values.DEFAULTS, external), "Deployment").size() >= SERVICES.size());
+    }
+
+    private static void assertMissing(Map<String, Object> sets, String message, String operator) {
+        IllegalStateException missing = assertThrows(IllegalStateException.class, () -> Chart.render(Values.DEFAULTS, sets));
+        assertTrue(missing.getMessage().contains(message) && missing.getMessage().contains(operator), missing.getMessage());
+    }
+
     private static Set<String> labels(JsonNode labels) {
         Set<String> names = new TreeSet<>();
         labels.fieldNames().forEachRemaining(names::add);

@@ -35,6 +35,7 @@ final class ManifestValidator {
     private static final Map<String, String> CUSTOM = Map.of(
             "ScaledObject", "keda-scaledobject.json", "Kafka", "strimzi-kafka.json", "KafkaNodePool", "strimzi-kafkanodepool.json",
             "KafkaTopic", "strimzi-kafkatopic.json", "KafkaUser", "strimzi-kafkauser.json", "Cluster", "cnpg-cluster.json",
+            "Database", "cnpg-database.json",
             "ServiceMonitor", "monitoring-servicemonitor.json", "PrometheusRule", "monitoring-prometheusrule.json");
 
     private ManifestValidator() {
