@@ -7,6 +7,12 @@ import java.util.Set;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.SchemaProperty;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.resteasy.reactive.RestHeader;
 
 import io.quarkus.security.Authenticated;
@@ -70,11 +76,23 @@ public class ActionResource {
     public record Accepted(String eventId) {
     }
 
+    /** The body of an action, as documented (ActionRequest validates it). */
+    @Schema(name = "UserAction", requiredProperties = "type")
+    record UserActionBody(
+            @Schema(description = "One of mesh.gateway.action-types, e.g. purchase, signup, subscribe, export") String type,
+            @Schema(description = "The action's data: nested at most mesh.gateway.max-json-depth levels, strings of at most"
+                    + " mesh.gateway.max-attribute-chars") Map<String, Object> attributes) {
+    }
+
     public record BatchAccepted(List<String> eventIds) {
     }
 
     @POST
     @Path("/actions")
+    @RequestBody(required = true, description = "Validated by ActionRequest: every bad field is named in one 400",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UserActionBody.class)))
+    @APIResponse(responseCode = "202", description = "The broker has the action",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Accepted.class)))
     public Uni<Response> publish(String body, @RestHeader(IdempotencyKeys.HEADER) String idempotencyKey) {
         String user = Caller.userId(token);
         return idempotency.once(user, idempotencyKey, "/api/v1/actions", body, () -> {
@@ -89,6 +107,12 @@ public class ActionResource {
     // A custom method in the style of Google's APIs. Some clients send the colon percent-encoded,
     // which Quarkus REST matches only as written, so the template takes both forms.
     @Path("/{batch: actions(?::|%3[aA])batch}")
+    @RequestBody(required = true, description = "Up to mesh.gateway.max-batch-actions actions, all valid or none published",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT,
+                    requiredProperties = "actions", properties = @SchemaProperty(name = "actions", type = SchemaType.ARRAY,
+                            implementation = UserActionBody.class))))
+    @APIResponse(responseCode = "202", description = "The broker has every action",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BatchAccepted.class)))
     public Uni<Response> publishBatch(String body, @RestHeader(IdempotencyKeys.HEADER) String idempotencyKey) {
         String user = Caller.userId(token);
         return idempotency.once(user, idempotencyKey, "/api/v1/actions:batch", body, () -> batch(user, body, idempotencyKey));

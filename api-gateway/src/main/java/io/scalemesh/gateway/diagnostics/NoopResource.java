@@ -2,6 +2,8 @@ package io.scalemesh.gateway.diagnostics;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
 import io.quarkus.security.Authenticated;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
@@ -24,6 +26,7 @@ public class NoopResource {
     @ConfigProperty(name = "mesh.gateway.noop-endpoint", defaultValue = "false")
     boolean enabled;
 
+    @Operation(hidden = true) // not part of the API: a benchmark's baseline, off unless enabled
     @POST
     @Consumes(MediaType.WILDCARD)
     public Response noop(String body) {

@@ -2,6 +2,8 @@ package io.scalemesh.gateway.lab;
 
 import java.util.Map;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
 import io.quarkus.security.identity.SecurityIdentity;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
@@ -35,6 +37,7 @@ public class LabResource {
     @Inject
     LabControls controls;
 
+    @Operation(hidden = true) // not part of the API: the lab page's own calls
     @GET
     @Path("/figures")
     @Blocking // the first call of a minute scrapes every instance before it answers
@@ -43,6 +46,7 @@ public class LabResource {
         return figures.latest();
     }
 
+    @Operation(hidden = true) // not part of the API: the lab page's own calls
     @POST
     @Path("/controls/{name}")
     @Blocking // the identity check resolves the token (lazy authentication); the control itself runs on event loops

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -39,6 +41,16 @@ final class ProfileInput {
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
 
     private ProfileInput() {
+    }
+
+    /** The fields a client writes, as documented in OpenAPI; the checks below are what holds. */
+    @Schema(name = "ProfileFields")
+    record Document(
+            @Schema(maxLength = MAX_DISPLAY_NAME) String displayName,
+            @Schema(maxLength = MAX_EMAIL, format = "email") String email,
+            @Schema(maxLength = MAX_BIO) String bio,
+            @Schema(maxLength = MAX_URL, format = "uri", description = "An absolute http or https URL") String avatarUrl,
+            @Schema(description = "Any JSON object, at most " + MAX_PREFERENCES_BYTES + " bytes and " + MAX_PREFERENCES_DEPTH + " levels deep") Map<String, Object> preferences) {
     }
 
     /** A PUT body: the whole profile. */

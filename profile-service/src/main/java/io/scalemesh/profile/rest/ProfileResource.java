@@ -1,6 +1,9 @@
 package io.scalemesh.profile.rest;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 
@@ -79,6 +82,8 @@ public class ProfileResource {
 
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequestBody(required = true, description = "The whole profile (ProfileInput checks it: every bad field in one 400)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ProfileInput.Document.class)))
     public Uni<Response> put(@RestPath String userId, String body, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch,
             @RestHeader(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         authorize(userId);
@@ -94,6 +99,8 @@ public class ProfileResource {
 
     @PATCH
     @Consumes({MERGE_PATCH, MediaType.APPLICATION_JSON})
+    @RequestBody(required = true, description = "An RFC 7396 merge patch of the profile: null removes a field",
+            content = @Content(mediaType = MERGE_PATCH, schema = @Schema(implementation = ProfileInput.Document.class)))
     public Uni<Response> patch(@RestPath String userId, String body, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch) {
         authorize(userId);
         var conditions = ETags.forWrite(ifMatch, null, false);

@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -23,6 +25,14 @@ import io.scalemesh.task.types.TaskTypes;
  * cost a twentieth of the accept path's CPU.
  */
 record NewTask(TaskType type, JsonNode input, String inputText) {
+
+    /** The body as documented in OpenAPI; parse() is what holds. */
+    @Schema(name = "NewTask", requiredProperties = {"type", "input"})
+    record Document(
+            @Schema(description = "sum (input {\"numbers\": [...]}, at most mesh.task.sum.max-numbers) or report"
+                    + " (input {\"windowDays\": n})") String type,
+            @Schema(description = "The task type's input") java.util.Map<String, Object> input) {
+    }
 
     static NewTask parse(String body, TaskTypes types) {
         if (body == null || body.isBlank()) {

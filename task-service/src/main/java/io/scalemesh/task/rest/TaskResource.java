@@ -11,6 +11,10 @@ import java.util.UUID;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -93,6 +97,11 @@ public class TaskResource {
     }
 
     @POST
+    @RequestBody(required = true, description = "Checked completely (NewTask) before anything is stored",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = NewTask.Document.class)))
+    @APIResponse(responseCode = "202", description = "Queued; poll the Location (statusUrl) until it is finished",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = TaskView.class)))
+    @APIResponse(responseCode = "429", description = "The queue is full: retry after Retry-After seconds")
     public Uni<Response> submit(String body, @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey) {
         MeshIdentity caller = MeshIdentity.of(callerToken);
         requireApiRole();
