@@ -12,6 +12,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
+import io.scalemesh.task.TaskSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -46,6 +47,9 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class OutboxRelay {
 
+    @Inject
+    TaskSettings settings;
+
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
     private static final String COLUMNS = "SELECT id, topic, key, payload, traceparent, dead_letter_reason FROM outbox";
     /** This instance's rows, oldest first. */
@@ -79,17 +83,9 @@ public class OutboxRelay {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     MutinyEmitter<String> emitter;
 
-    @ConfigProperty(name = "mesh.task.outbox.batch-size", defaultValue = "500")
-    int batchSize;
 
-    @ConfigProperty(name = "mesh.task.outbox.poll-interval", defaultValue = "1s")
-    Duration pollInterval;
 
-    @ConfigProperty(name = "mesh.task.outbox.orphan-after", defaultValue = "5s")
-    Duration orphanAfter;
 
-    @ConfigProperty(name = "mesh.task.outbox.send-timeout", defaultValue = "10s")
-    Duration sendTimeout;
 
     /** This instance's name: the origin of the outbox rows it writes. */
     @ConfigProperty(name = "mesh.instance", defaultValue = "task-service")
@@ -110,7 +106,7 @@ public class OutboxRelay {
     void start(@Observes @Priority(1100) StartupEvent startup) { // after messaging is wired (1000)
         // The first round sweeps too: what this instance or a dead one left before a restart.
         drain();
-        timer = vertx.setPeriodic(pollInterval.toMillis(), ignored -> {
+        timer = vertx.setPeriodic(settings.outbox().pollInterval().toMillis(), ignored -> {
             sweepDue.set(true);
             drain();
         });
@@ -138,16 +134,16 @@ public class OutboxRelay {
         }
         wokenWhileDraining.set(false);
         // A full batch of its own goes round again before any sweep; a full sweep asks for another.
-        Uni<Integer> round = relayBatch(OWN_ROWS, origin).chain(own -> own == batchSize || !sweepDue.getAndSet(false)
+        Uni<Integer> round = relayBatch(OWN_ROWS, origin).chain(own -> own == settings.outbox().batchSize() || !sweepDue.getAndSet(false)
                 ? Uni.createFrom().item(own)
-                : relayBatch(ORPHANS, orphanAfter.toMillis() / 1000.0).invoke(swept -> {
-                    if (swept == batchSize) {
+                : relayBatch(ORPHANS, settings.outbox().orphanAfter().toMillis() / 1000.0).invoke(swept -> {
+                    if (swept == settings.outbox().batchSize()) {
                         sweepDue.set(true);
                     }
                 }).replaceWith(own));
         round.subscribe().with(sent -> {
             draining.set(false);
-            if (sent == batchSize || sweepDue.get() || wokenWhileDraining.getAndSet(false)) {
+            if (sent == settings.outbox().batchSize() || sweepDue.get() || wokenWhileDraining.getAndSet(false)) {
                 drain();
             }
         }, failure -> {
@@ -163,7 +159,7 @@ public class OutboxRelay {
     private Uni<Integer> relayBatch(String select, Object selector) {
         return pool.withTransaction(tx -> tx
                 .preparedQuery(select)
-                .execute(Tuple.of(selector, batchSize))
+                .execute(Tuple.of(selector, settings.outbox().batchSize()))
                 .chain(rows -> {
                     if (rows.size() == 0) {
                         return Uni.createFrom().item(0);
@@ -175,7 +171,7 @@ public class OutboxRelay {
                         sends.add(send(row));
                     }
                     return Uni.join().all(sends).andFailFast()
-                            .ifNoItem().after(sendTimeout).fail()
+                            .ifNoItem().after(settings.outbox().sendTimeout()).fail()
                             .chain(() -> delete(tx, ids))
                             .invoke(() -> count(rows))
                             .replaceWith(ids.size());

@@ -15,6 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.scalemesh.task.TaskSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -42,6 +43,9 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class QueueDepth {
 
+    @Inject
+    TaskSettings settings;
+
     private static final Logger LOG = Logger.getLogger(QueueDepth.class);
 
     @Inject
@@ -50,11 +54,7 @@ public class QueueDepth {
     @Inject
     Vertx vertx;
 
-    @ConfigProperty(name = "mesh.task.max-queue-depth", defaultValue = "10000")
-    long maxDepth;
 
-    @ConfigProperty(name = "mesh.task.depth-refresh", defaultValue = "1s")
-    Duration refresh;
 
     @ConfigProperty(name = "mp.messaging.incoming.task-requested.group.id", defaultValue = "task-service")
     String workerGroup;
@@ -81,8 +81,8 @@ public class QueueDepth {
                 AdminClientConfig.CLIENT_ID_CONFIG, "task-service-lag"));
         admin = Admin.create(config);
         count();
-        depthTimer = vertx.setPeriodic(refresh.toMillis(), ignored -> count());
-        lagTimer = vertx.setPeriodic(Math.max(refresh.toMillis(), 5000), ignored -> measureLag());
+        depthTimer = vertx.setPeriodic(settings.depthRefresh().toMillis(), ignored -> count());
+        lagTimer = vertx.setPeriodic(Math.max(settings.depthRefresh().toMillis(), 5000), ignored -> measureLag());
     }
 
     void stop(@Observes ShutdownEvent shutdown) {
@@ -99,11 +99,11 @@ public class QueueDepth {
     }
 
     public long maxDepth() {
-        return maxDepth;
+        return settings.maxQueueDepth();
     }
 
     public boolean full() {
-        return depth() >= maxDepth;
+        return depth() >= settings.maxQueueDepth();
     }
 
     public void accepted() {
@@ -113,7 +113,7 @@ public class QueueDepth {
     /** Seconds until the queue is likely below its limit again, from the recent drain rate (1 to 60). */
     public long retryAfterSeconds() {
         double rate = drainRate;
-        long excess = depth() - maxDepth + 1;
+        long excess = depth() - settings.maxQueueDepth() + 1;
         if (rate <= 0) {
             return 5;
         }

@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -19,6 +18,7 @@ import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
+import io.scalemesh.task.TaskSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.security.Authenticated;
 import io.scalemesh.events.EventCodec;
@@ -58,6 +58,9 @@ import jakarta.ws.rs.core.Response;
 @Produces(MediaType.APPLICATION_JSON)
 public class TaskResource {
 
+    @Inject
+    TaskSettings settings;
+
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final String SOURCE = "/task-service";
     private static final int MAX_PAGE = 100;
@@ -81,8 +84,6 @@ public class TaskResource {
     @Inject
     MeterRegistry registry;
 
-    @ConfigProperty(name = Role.PROPERTY, defaultValue = "both")
-    String role;
 
     public record Page(List<TaskView> items, String next) {
     }
@@ -217,7 +218,7 @@ public class TaskResource {
     }
 
     private void requireApiRole() {
-        if (!Role.parse(role).serves()) {
+        if (!Role.parse(settings.role()).serves()) {
             throw new ProblemException(Problem.unavailable("this instance runs as a worker only (mesh.task.role=worker)"),
                     Map.of("Retry-After", "1"));
         }

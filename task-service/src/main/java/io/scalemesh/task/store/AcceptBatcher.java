@@ -4,8 +4,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.scalemesh.task.TaskSettings;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -27,6 +27,9 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class AcceptBatcher {
 
+    @Inject
+    TaskSettings settings;
+
     /** More accepts are waiting than {@code mesh.task.accept.max-pending}: nothing was stored. */
     public static final class Saturated extends RuntimeException {
         Saturated(int pending) {
@@ -43,14 +46,8 @@ public class AcceptBatcher {
     @Inject
     MeterRegistry registry;
 
-    @ConfigProperty(name = "mesh.task.accept.max-batch", defaultValue = "500")
-    int maxBatch;
 
-    @ConfigProperty(name = "mesh.task.accept.max-in-flight", defaultValue = "2")
-    int maxInFlight;
 
-    @ConfigProperty(name = "mesh.task.accept.max-pending", defaultValue = "5000")
-    int maxPending;
 
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private int inFlight;
@@ -68,12 +65,12 @@ public class AcceptBatcher {
         return Uni.createFrom().emitter(emitter -> {
             boolean start;
             synchronized (this) {
-                if (pending.size() >= maxPending) {
+                if (pending.size() >= settings.accept().maxPending()) {
                     emitter.fail(new Saturated(pending.size()));
                     return;
                 }
                 pending.add(new Pending(row, emitter));
-                start = inFlight < maxInFlight;
+                start = inFlight < settings.accept().maxInFlight();
                 if (start) {
                     inFlight++;
                 }
@@ -88,7 +85,7 @@ public class AcceptBatcher {
     private void flush() {
         List<Pending> batch = new ArrayList<>();
         synchronized (this) {
-            while (batch.size() < maxBatch && !pending.isEmpty()) {
+            while (batch.size() < settings.accept().maxBatch() && !pending.isEmpty()) {
                 batch.add(pending.poll());
             }
             if (batch.isEmpty()) {

@@ -2,12 +2,13 @@ package io.scalemesh.task.store;
 
 import java.util.List;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.scalemesh.task.TaskSettings;
 import io.quarkus.reactive.pg.client.PgPoolCreator;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnectOptions;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 /**
@@ -18,13 +19,14 @@ import jakarta.inject.Singleton;
 @Singleton
 public class BoundedPool implements PgPoolCreator {
 
-    @ConfigProperty(name = "mesh.task.db.max-wait-queue-size")
-    int maxWaitQueueSize;
+    @Inject
+    TaskSettings settings;
+
 
     @Override
     public Pool create(Input input) {
         return PgBuilder.pool()
-                .with(input.poolOptions().setMaxWaitQueueSize(maxWaitQueueSize))
+                .with(input.poolOptions().setMaxWaitQueueSize(settings.db().maxWaitQueueSize()))
                 .connectingTo(List.<SqlConnectOptions>copyOf(input.pgConnectOptionsList()))
                 .using(input.vertx())
                 .build();

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,19 +59,7 @@ public class TaskStore {
      */
     public Uni<List<Accepted>> acceptAll(List<NewRow> batch) {
         int n = batch.size();
-        UUID[] ids = new UUID[n];
-        String[][] columns = new String[7][n];
-        for (int i = 0; i < n; i++) {
-            NewRow row = batch.get(i);
-            ids[i] = UUID.fromString(row.id());
-            columns[0][i] = row.owner();
-            columns[1][i] = row.type();
-            columns[2][i] = row.input();
-            columns[3][i] = row.idempotencyKey();
-            columns[4][i] = row.requestHash();
-            columns[5][i] = row.requestedEvent();
-            columns[6][i] = row.traceparent();
-        }
+        UUID[] ids = batch.stream().map(row -> UUID.fromString(row.id())).toArray(UUID[]::new);
         return pool.preparedQuery("WITH i AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
                         + " $6::text[], $7::text[], $8::text[]) WITH ORDINALITY"
                         + " AS i (id, owner, type, input, idempotency_key, request_hash, payload, traceparent, ord)),"
@@ -81,9 +70,11 @@ public class TaskStore {
                         + " o AS (INSERT INTO outbox (topic, key, payload, traceparent, origin)"
                         + " SELECT $9, i.owner, i.payload, i.traceparent, $10 FROM t JOIN i USING (id) ORDER BY i.ord)"
                         + " SELECT id, created_at FROM t")
-                .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(columns[0]).addArrayOfString(columns[1])
-                        .addArrayOfString(columns[2]).addArrayOfString(columns[3]).addArrayOfString(columns[4])
-                        .addArrayOfString(columns[5]).addArrayOfString(columns[6]).addValue(Topics.TASK_REQUESTED).addValue(relay.origin()))
+                .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(column(batch, NewRow::owner))
+                        .addArrayOfString(column(batch, NewRow::type)).addArrayOfString(column(batch, NewRow::input))
+                        .addArrayOfString(column(batch, NewRow::idempotencyKey)).addArrayOfString(column(batch, NewRow::requestHash))
+                        .addArrayOfString(column(batch, NewRow::requestedEvent)).addArrayOfString(column(batch, NewRow::traceparent))
+                        .addValue(Topics.TASK_REQUESTED).addValue(relay.origin()))
                 .invoke(rows -> wakeRelay(rows.size()))
                 .chain(rows -> {
                     Map<UUID, Instant> stored = new java.util.HashMap<>();
@@ -175,21 +166,7 @@ public class TaskStore {
      * this call finished.
      */
     public Uni<java.util.Set<String>> finishAll(List<Finish> runs) {
-        int n = runs.size();
-        UUID[] ids = new UUID[n];
-        String[][] columns = new String[8][n];
-        for (int i = 0; i < n; i++) {
-            Finish run = runs.get(i);
-            ids[i] = UUID.fromString(run.id());
-            columns[0][i] = run.status().name();
-            columns[1][i] = run.result() == null ? null : run.result().toString();
-            columns[2][i] = run.error();
-            columns[3][i] = run.owner();
-            columns[4][i] = run.completedEvent();
-            columns[5][i] = run.traceparent();
-            columns[6][i] = run.deadLetterReason() == null ? null : run.requestMessage();
-            columns[7][i] = run.deadLetterReason();
-        }
+        UUID[] ids = runs.stream().map(run -> UUID.fromString(run.id())).toArray(UUID[]::new);
         return pool.preparedQuery("WITH f AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
                         + " $6::text[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY"
                         + " AS f (id, status, result, error, owner, completed, traceparent, request, dead_letter_reason, ord)),"
@@ -201,9 +178,13 @@ public class TaskStore {
                         + " SELECT $11, f.owner, f.request, f.traceparent, f.dead_letter_reason, $12 FROM done JOIN f USING (id)"
                         + " WHERE f.request IS NOT NULL ORDER BY f.ord)"
                         + " SELECT id FROM done")
-                .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(columns[0]).addArrayOfString(columns[1])
-                        .addArrayOfString(columns[2]).addArrayOfString(columns[3]).addArrayOfString(columns[4])
-                        .addArrayOfString(columns[5]).addArrayOfString(columns[6]).addArrayOfString(columns[7])
+                .execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(column(runs, run -> run.status().name()))
+                        .addArrayOfString(column(runs, run -> run.result() == null ? null : run.result().toString()))
+                        .addArrayOfString(column(runs, Finish::error)).addArrayOfString(column(runs, Finish::owner))
+                        .addArrayOfString(column(runs, Finish::completedEvent)).addArrayOfString(column(runs, Finish::traceparent))
+                        // The request goes to the DLQ only with a reason.
+                        .addArrayOfString(column(runs, run -> run.deadLetterReason() == null ? null : run.requestMessage()))
+                        .addArrayOfString(column(runs, Finish::deadLetterReason))
                         .addValue(Topics.TASK_COMPLETED).addValue(Topics.dlq(Topics.TASK_REQUESTED)).addValue(relay.origin()))
                 .invoke(rows -> wakeRelay(rows.size()))
                 .map(rows -> {
@@ -213,17 +194,24 @@ public class TaskStore {
                 });
     }
 
+    /** A message on {@code task.requested} that is not a valid request, and why. */
+    public record InvalidMessage(String key, String payload, String reason) {
+    }
+
     /** Messages that are not a valid {@code task.requested}: straight to the DLQ, through the outbox. */
-    public Uni<Void> deadLetter(List<String[]> keyPayloadReason) {
-        String[] keys = keyPayloadReason.stream().map(r -> r[0]).toArray(String[]::new);
-        String[] payloads = keyPayloadReason.stream().map(r -> r[1]).toArray(String[]::new);
-        String[] reasons = keyPayloadReason.stream().map(r -> r[2]).toArray(String[]::new);
+    public Uni<Void> deadLetter(List<InvalidMessage> messages) {
         return pool.preparedQuery("INSERT INTO outbox (topic, key, payload, dead_letter_reason, origin)"
                         + " SELECT $1, coalesce(k, ''), p, r, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS d (k, p, r)")
-                .execute(Tuple.tuple().addValue(Topics.dlq(Topics.TASK_REQUESTED)).addArrayOfString(keys).addArrayOfString(payloads)
-                        .addArrayOfString(reasons).addValue(relay.origin()))
-                .invoke(() -> wakeRelay(keys.length))
+                .execute(Tuple.tuple().addValue(Topics.dlq(Topics.TASK_REQUESTED)).addArrayOfString(column(messages, InvalidMessage::key))
+                        .addArrayOfString(column(messages, InvalidMessage::payload)).addArrayOfString(column(messages, InvalidMessage::reason))
+                        .addValue(relay.origin()))
+                .invoke(() -> wakeRelay(messages.size()))
                 .replaceWithVoid();
+    }
+
+    /** One field of every row, as a statement's array parameter (unnest turns them back into rows). */
+    private static <R> String[] column(List<R> rows, Function<R, String> field) {
+        return rows.stream().map(field).toArray(String[]::new);
     }
 
     /** Accepted and not finished, over all owners: the queue depth (kept by triggers, see V3). */

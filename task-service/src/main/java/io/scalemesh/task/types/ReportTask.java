@@ -10,12 +10,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.scalemesh.task.TaskSettings;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.http.Problem.FieldError;
 import io.scalemesh.events.identity.InternalTokens;
@@ -44,6 +44,9 @@ import jakarta.inject.Inject;
 public class ReportTask implements TaskType {
 
     @Inject
+    TaskSettings settings;
+
+    @Inject
     Vertx vertx;
 
     @Inject
@@ -52,15 +55,8 @@ public class ReportTask implements TaskType {
     @Inject
     InternalTokens identity;
 
-    /** host:port of each analytics-service instance, used in turn. */
-    @ConfigProperty(name = "mesh.task.report.analytics-instances", defaultValue = "127.0.0.1:8084")
-    List<String> analytics;
 
-    @ConfigProperty(name = "mesh.task.report.rounds-per-day", defaultValue = "2000")
-    long roundsPerDay;
 
-    @ConfigProperty(name = "mesh.task.report.timeout", defaultValue = "5s")
-    Duration timeout;
 
     private final AtomicInteger next = new AtomicInteger();
     private HttpClient client;
@@ -107,7 +103,7 @@ public class ReportTask implements TaskType {
                     report.put("totalActions", total);
                     report.set("tasks", EventCodec.json().valueToTree(parts.getItem2()));
                     return Uni.createFrom().item(() -> {
-                        report.put("checksum", seal(report.toString(), roundsPerDay * windowDays));
+                        report.put("checksum", seal(report.toString(), settings.report().roundsPerDay() * windowDays));
                         return (JsonNode) report;
                     }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
                 });
@@ -115,10 +111,11 @@ public class ReportTask implements TaskType {
 
     /** The user's action counts, from analytics-service, asked as the user (task-service's own identity token). */
     private Uni<JsonNode> activity(String userId) {
-        String instance = analytics.get(Math.floorMod(next.getAndIncrement(), analytics.size()));
+        List<String> instances = settings.report().analyticsInstances();
+        String instance = instances.get(Math.floorMod(next.getAndIncrement(), instances.size()));
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
                 .setAbsoluteURI("http://" + instance + "/api/v1/analytics/users/" + userId)
-                .putHeader("Authorization", identity.bearer(userId, List.of("user"))).setTimeout(timeout.toMillis());
+                .putHeader("Authorization", identity.bearer(userId, List.of("user"))).setTimeout(settings.report().timeout().toMillis());
         return client.request(options)
                 .chain(request -> request.send())
                 .chain(response -> response.body().map(body -> {

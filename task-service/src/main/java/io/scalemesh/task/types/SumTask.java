@@ -4,15 +4,16 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.scalemesh.task.TaskSettings;
 import io.scalemesh.events.http.Problem.FieldError;
 import io.scalemesh.task.Task;
 import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -24,11 +25,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class SumTask implements TaskType {
 
+    @Inject
+    TaskSettings settings;
+
     private static final int MAX_REPORTED_ERRORS = 10;
     private static final BigInteger SAFE_IN_A_DOUBLE = BigInteger.TWO.pow(53);
 
-    @ConfigProperty(name = "mesh.task.sum.max-numbers", defaultValue = "100000")
-    int maxNumbers;
 
     @Override
     public String name() {
@@ -48,8 +50,8 @@ public class SumTask implements TaskType {
             errors.add(new FieldError("input.numbers", "is required: an array of integers"));
             return errors;
         }
-        if (numbers.size() > maxNumbers) {
-            errors.add(new FieldError("input.numbers", "has " + numbers.size() + " numbers; at most " + maxNumbers + " are allowed"));
+        if (numbers.size() > settings.sum().maxNumbers()) {
+            errors.add(new FieldError("input.numbers", "has " + numbers.size() + " numbers; at most " + settings.sum().maxNumbers() + " are allowed"));
             return errors;
         }
         for (int i = 0; i < numbers.size() && errors.size() < MAX_REPORTED_ERRORS; i++) {

@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.scalemesh.task.TaskSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Span;
 import io.scalemesh.events.EventCodec;
@@ -63,6 +64,9 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class TaskWorker {
 
+    @Inject
+    TaskSettings settings;
+
     private static final Logger LOG = Logger.getLogger(TaskWorker.class);
     private static final String SOURCE = "/task-service";
     private static final String CONSUMER = "task-worker";
@@ -83,29 +87,18 @@ public class TaskWorker {
     @Inject
     MeterRegistry registry;
 
-    @ConfigProperty(name = "mesh.task.max-attempts", defaultValue = "4")
-    int maxAttempts;
 
-    @ConfigProperty(name = "mesh.task.retry-backoff", defaultValue = "0.5s")
-    Duration firstBackoff;
 
-    @ConfigProperty(name = "mesh.task.retry-max-backoff", defaultValue = "8s")
-    Duration maxBackoff;
 
     @ConfigProperty(name = "mesh.instance", defaultValue = "task-service")
     String instance;
 
-    /** Tasks per second this instance runs at most (0: as fast as it can). */
-    @ConfigProperty(name = "mesh.task.worker.max-rate", defaultValue = "0")
-    double maxRate;
 
-    @ConfigProperty(name = "mesh.task.worker.concurrency", defaultValue = "2")
-    int concurrency;
 
     @Incoming("task-requested")
     public Uni<Void> onRequested(ConsumerRecords<String, String> records, IncomingKafkaRecordBatchMetadata<String, String> batch) {
         List<Delivery> deliveries = new ArrayList<>();
-        List<String[]> invalid = new ArrayList<>();
+        List<TaskStore.InvalidMessage> invalid = new ArrayList<>();
         Map<ConsumerRecord<?, ?>, String> traceparents = traceparents(batch);
         for (ConsumerRecord<String, String> record : records) {
             try {
@@ -113,7 +106,7 @@ public class TaskWorker {
                 deliveries.add(new Delivery(taskId, record.key(), record.value(), traceparents.get(record)));
             } catch (InvalidEventException e) {
                 LOG.warnf("invalid message on %s goes to the DLQ: %s", Topics.TASK_REQUESTED, e.getMessage());
-                invalid.add(new String[] {record.key(), record.value(), e.getMessage()});
+                invalid.add(new TaskStore.InvalidMessage(record.key(), record.value(), e.getMessage()));
             }
         }
         Uni<Void> deadLetters = invalid.isEmpty() ? Uni.createFrom().voidItem()
@@ -127,7 +120,7 @@ public class TaskWorker {
                 .chain(() -> pace(records.count(), started))
                 .onFailure().invoke(failure -> LOG.log(Failures.isOutage(failure) ? Logger.Level.WARN : Logger.Level.ERROR,
                         "a batch of " + records.count() + " task messages waits for the task store (" + failure + ")"))
-                .onFailure().retry().withBackOff(firstBackoff, maxBackoff).indefinitely();
+                .onFailure().retry().withBackOff(settings.retryBackoff(), settings.retryMaxBackoff()).indefinitely();
     }
 
     /**
@@ -136,7 +129,7 @@ public class TaskWorker {
      * whatever arrives, e.g. to spare a downstream, and the queue absorbs the difference.
      */
     private Uni<Void> pace(int tasks, long startedNanos) {
-        Duration owed = owed(tasks, maxRate, concurrency, Duration.ofNanos(System.nanoTime() - startedNanos));
+        Duration owed = owed(tasks, settings.worker().maxRate(), settings.worker().concurrency(), Duration.ofNanos(System.nanoTime() - startedNanos));
         return owed.isZero() ? Uni.createFrom().voidItem() : Uni.createFrom().voidItem().onItem().delayIt().by(owed);
     }
 
@@ -187,7 +180,7 @@ public class TaskWorker {
             if (!(failure instanceof TaskFailure)) {
                 LOG.errorf(failure, "task %s attempt %d failed unexpectedly", task.id(), task.attempts());
             }
-            if (!retryable || task.attempts() >= maxAttempts) {
+            if (!retryable || task.attempts() >= settings.maxAttempts()) {
                 String verdict = "task " + task.id() + " failed after " + task.attempts() + " attempt(s): " + reason;
                 return new Run(task, delivery, finish(task, TaskStatus.FAILED, null, code, delivery).withDeadLetterReason(verdict),
                         reason, code, started);
@@ -255,7 +248,7 @@ public class TaskWorker {
 
     /** first × 2^(attempt-1), capped. */
     Duration backoff(int attempt) {
-        long millis = firstBackoff.toMillis() << Math.min(Math.max(attempt - 1, 0), 20);
-        return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
+        long millis = settings.retryBackoff().toMillis() << Math.min(Math.max(attempt - 1, 0), 20);
+        return Duration.ofMillis(Math.min(millis, settings.retryMaxBackoff().toMillis()));
     }
 }
