@@ -3,7 +3,6 @@ package io.scalemesh.gateway.actions;
 import java.time.Duration;
 import java.util.Map;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -15,6 +14,7 @@ import io.scalemesh.events.Topics;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
 import io.scalemesh.events.kafka.EventRecords;
+import io.scalemesh.gateway.GatewaySettings;
 import io.scalemesh.gateway.lab.RecentActions;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -40,11 +40,10 @@ public class ActionPublisher {
 
     @Inject
     public ActionPublisher(@Channel("user-actions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384) MutinyEmitter<String> emitter,
-            @ConfigProperty(name = "mesh.gateway.publish-timeout", defaultValue = "5s") Duration timeout,
-            MeterRegistry registry, RecentActions recent) {
+            GatewaySettings settings, MeterRegistry registry, RecentActions recent) {
         this.emitter = emitter;
         this.recent = recent;
-        this.timeout = timeout;
+        this.timeout = settings.publishTimeout();
         this.published = registry.counter("scalemesh.events.published", "service", "api-gateway", "topic", Topics.USER_ACTIONS);
         this.failed = registry.counter("scalemesh.events.publish.failed", "service", "api-gateway", "topic", Topics.USER_ACTIONS);
     }

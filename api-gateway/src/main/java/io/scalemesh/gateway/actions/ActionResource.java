@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -22,6 +21,7 @@ import io.scalemesh.events.EventIds;
 import io.scalemesh.events.EventTypes;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.gateway.GatewaySettings;
 import io.scalemesh.gateway.idempotency.IdempotencyKeys;
 import io.scalemesh.gateway.ratelimit.RateLimitFilter;
 import io.scalemesh.gateway.security.Caller;
@@ -41,6 +41,9 @@ import jakarta.ws.rs.core.Response;
 @Produces(MediaType.APPLICATION_JSON)
 public class ActionResource {
 
+    @Inject
+    GatewaySettings settings;
+
     private static final String SOURCE = "/api-gateway";
 
     @Inject
@@ -55,23 +58,11 @@ public class ActionResource {
     @Inject
     RateLimitFilter rateLimit;
 
-    @ConfigProperty(name = "mesh.gateway.action-types")
-    Set<String> actionTypes;
 
-    @ConfigProperty(name = "mesh.gateway.max-action-bytes", defaultValue = "65536")
-    int maxActionBytes;
 
-    @ConfigProperty(name = "mesh.gateway.max-batch-bytes", defaultValue = "1048576")
-    int maxBatchBytes;
 
-    @ConfigProperty(name = "mesh.gateway.max-batch-actions", defaultValue = "500")
-    int maxBatchActions;
 
-    @ConfigProperty(name = "mesh.gateway.max-json-depth", defaultValue = "8")
-    int maxJsonDepth;
 
-    @ConfigProperty(name = "mesh.gateway.max-attribute-chars", defaultValue = "1024")
-    int maxAttributeChars;
 
     public record Accepted(String eventId) {
     }
@@ -96,7 +87,7 @@ public class ActionResource {
     public Uni<Response> publish(String body, @RestHeader(IdempotencyKeys.HEADER) String idempotencyKey) {
         String user = Caller.userId(token);
         return idempotency.once(user, idempotencyKey, "/api/v1/actions", body, () -> {
-            requireSize(body, maxActionBytes);
+            requireSize(body, settings.maxActionBytes());
             EventData.UserAction action = ActionRequest.parseOne(body, rules());
             EventEnvelope event = keyed(EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, action.toJson()), user, idempotencyKey, 0);
             return publisher.publish(event).map(done -> Response.accepted(new Accepted(event.id())).build());
@@ -128,8 +119,8 @@ public class ActionResource {
     }
 
     private Uni<Response> batch(String user, String body, String idempotencyKey) {
-        requireSize(body, maxBatchBytes);
-        List<EventData.UserAction> actions = ActionRequest.parseBatch(body, rules(), maxBatchActions);
+        requireSize(body, settings.maxBatchBytes());
+        List<EventData.UserAction> actions = ActionRequest.parseBatch(body, rules(), settings.maxBatchActions());
         List<EventEnvelope> events = java.util.stream.IntStream.range(0, actions.size())
                 .mapToObj(i -> keyed(EventEnvelope.create(EventTypes.USER_ACTION, SOURCE, user, actions.get(i).toJson()), user, idempotencyKey, i))
                 .toList();
@@ -168,7 +159,7 @@ public class ActionResource {
     }
 
     private ActionRequest.Rules rules() {
-        return new ActionRequest.Rules(actionTypes, maxJsonDepth, maxAttributeChars);
+        return new ActionRequest.Rules(settings.actionTypes(), settings.maxJsonDepth(), settings.maxAttributeChars());
     }
 
     private static void requireSize(String body, int maxBytes) {

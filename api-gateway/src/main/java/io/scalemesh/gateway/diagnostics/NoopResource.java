@@ -1,12 +1,13 @@
 package io.scalemesh.gateway.diagnostics;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import io.quarkus.security.Authenticated;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.gateway.GatewaySettings;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -23,14 +24,15 @@ import jakarta.ws.rs.core.Response;
 @Authenticated
 public class NoopResource {
 
-    @ConfigProperty(name = "mesh.gateway.noop-endpoint", defaultValue = "false")
-    boolean enabled;
+    @Inject
+    GatewaySettings settings;
+
 
     @Operation(hidden = true) // not part of the API: a benchmark's baseline, off unless enabled
     @POST
     @Consumes(MediaType.WILDCARD)
     public Response noop(String body) {
-        if (!enabled) {
+        if (!settings.noopEndpoint()) {
             throw new ProblemException(Problem.notFound("no such resource"));
         }
         return Response.accepted().build();

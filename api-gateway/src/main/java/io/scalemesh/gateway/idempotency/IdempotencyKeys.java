@@ -8,7 +8,6 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.function.Supplier;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +16,7 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.gateway.GatewaySettings;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -33,6 +33,9 @@ import jakarta.ws.rs.core.Response;
 @ApplicationScoped
 public class IdempotencyKeys {
 
+    @Inject
+    GatewaySettings settings;
+
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(IdempotencyKeys.class);
 
     public static final String HEADER = "Idempotency-Key";
@@ -48,12 +51,7 @@ public class IdempotencyKeys {
     @Inject
     ObjectMapper json;
 
-    @ConfigProperty(name = "mesh.gateway.idempotency.ttl", defaultValue = "PT24H")
-    Duration ttl;
 
-    /** How long an in-flight claim lasts if its gateway dies before finishing. */
-    @ConfigProperty(name = "mesh.gateway.idempotency.claim-ttl", defaultValue = "PT30S")
-    Duration claimTtl;
 
     public Uni<Response> once(String user, String key, String path, String body, Supplier<Uni<? extends Response>> request) {
         if (key == null) {
@@ -66,7 +64,7 @@ public class IdempotencyKeys {
         String redisKey = redisKey(user, key);
         String fingerprint = sha256(path + "\n" + body);
         String claim = write(new Entry(fingerprint, false, 0, null, null));
-        return redis.execute("SET", redisKey, claim, "NX", "PX", Long.toString(claimTtl.toMillis()))
+        return redis.execute("SET", redisKey, claim, "NX", "PX", Long.toString(settings.idempotency().claimTtl().toMillis()))
                 .onFailure().transform(e -> new ProblemException(Problem.unavailable(
                         "the idempotency store is unreachable; retry later, or send the request without Idempotency-Key"),
                         Map.of("Retry-After", "2")))
@@ -107,7 +105,7 @@ public class IdempotencyKeys {
                     Entry done = new Entry(fingerprint, true, outcome.getStatus(), outcome.getMediaType() == null ? null
                             : outcome.getMediaType().toString(), write(outcome.getEntity()));
                     // The request has had its effect: failing to keep the answer must not turn it into an error.
-                    Uni<Void> store = redis.value(String.class).set(redisKey, write(done), new SetArgs().px(ttl.toMillis()))
+                    Uni<Void> store = redis.value(String.class).set(redisKey, write(done), new SetArgs().px(settings.idempotency().ttl().toMillis()))
                             .onFailure().invoke(e -> LOG.warnf("could not keep the answer of an Idempotency-Key (%s)", e.toString()))
                             .onFailure().recoverWithNull();
                     return failure != null ? store.chain(() -> Uni.createFrom().failure(failure)) : store.replaceWith(response);

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.scalemesh.events.http.Problem;
+import io.scalemesh.gateway.GatewaySettings;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -31,6 +31,9 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class BackendForwarder {
 
+    @Inject
+    GatewaySettings settings;
+
     private static final Logger LOG = Logger.getLogger(BackendForwarder.class);
 
     /** Hop-by-hop headers (RFC 9110 §7.6.1) and what the gateway itself owns. */
@@ -47,11 +50,7 @@ public class BackendForwarder {
     @Inject
     ProxyProblems problems;
 
-    @ConfigProperty(name = "mesh.gateway.backend.connect-timeout", defaultValue = "2s")
-    Duration connectTimeout;
 
-    @ConfigProperty(name = "mesh.gateway.backend.idle-timeout", defaultValue = "30s")
-    Duration idleTimeout;
 
     private HttpClient client;
 
@@ -94,9 +93,9 @@ public class BackendForwarder {
         HttpServerRequest in = ctx.request();
         boolean last = index + 1 >= order.size();
         RequestOptions options = new RequestOptions().setMethod(in.method()).setHost(instance.host).setPort(instance.port)
-                .setURI(in.uri()).setConnectTimeout(connectTimeout.toMillis())
+                .setURI(in.uri()).setConnectTimeout(settings.backend().connectTimeout().toMillis())
                 // A stream may rightly stay quiet for long; anything else that stalls this long has failed.
-                .setIdleTimeout(isStream(in) ? 0 : idleTimeout.toMillis());
+                .setIdleTimeout(isStream(in) ? 0 : settings.backend().idleTimeout().toMillis());
         long begin = System.nanoTime();
         client.request(options).onSuccess(out -> {
             if (ctx.response().closed()) { // the client left while the connection was being made

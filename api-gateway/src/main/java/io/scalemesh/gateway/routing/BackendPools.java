@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.scalemesh.gateway.GatewaySettings;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,6 +22,9 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class BackendPools {
 
+    @Inject
+    GatewaySettings settings;
+
     private static final Logger LOG = Logger.getLogger(BackendPools.class);
 
     @Inject
@@ -33,37 +36,30 @@ public class BackendPools {
     @Inject
     MeterRegistry registry;
 
-    @ConfigProperty(name = "mesh.gateway.balancer.policy", defaultValue = "round-robin")
-    String policy;
 
-    @ConfigProperty(name = "mesh.gateway.balancer.failure-threshold", defaultValue = "3")
-    int failureThreshold;
 
-    @ConfigProperty(name = "mesh.gateway.balancer.open-for", defaultValue = "5s")
-    Duration openFor;
 
-    @ConfigProperty(name = "mesh.gateway.discovery.refresh", defaultValue = "5s")
-    Duration discoveryRefresh;
 
     private final Map<String, InstancePool> pools = new ConcurrentHashMap<>();
 
     @PostConstruct
     void start() {
-        InstancePool.Policy balancing = InstancePool.Policy.parse(policy);
+        InstancePool.Policy balancing = InstancePool.Policy.parse(settings.balancer().policy());
         backends.route().forEach((route, backend) -> {
             List<String> entries = backend.instances();
             boolean dynamic = InstanceDiscovery.dynamic(entries);
             if (dynamic) {
-                InstanceDiscovery.cacheAnswersFor(discoveryRefresh);
+                InstanceDiscovery.cacheAnswersFor(settings.discovery().refresh());
             }
-            InstancePool pool = new InstancePool(dynamic ? InstanceDiscovery.resolve(entries) : entries, balancing, failureThreshold, openFor);
+            InstancePool pool = new InstancePool(dynamic ? InstanceDiscovery.resolve(entries) : entries, balancing,
+                    settings.balancer().failureThreshold(), settings.balancer().openFor());
             pools.put(route, pool);
             pool.instances().forEach(instance -> {
                 registry.counter("scalemesh.gateway.backend.failures", "route", route, "instance", instance.address);
                 registry.counter("scalemesh.gateway.circuit.opened", "route", route, "instance", instance.address);
             });
             if (dynamic) {
-                vertx.setPeriodic(discoveryRefresh.toMillis(), id -> vertx.<List<String>>executeBlocking(() -> InstanceDiscovery.resolve(entries), false)
+                vertx.setPeriodic(settings.discovery().refresh().toMillis(), id -> vertx.<List<String>>executeBlocking(() -> InstanceDiscovery.resolve(entries), false)
                         .onSuccess(found -> {
                             // An empty answer (DNS down, a rollout's gap) keeps the last known set.
                             if (!found.isEmpty()) {
@@ -85,7 +81,7 @@ public class BackendPools {
         if (pools.get(route).failed(instance)) {
             registry.counter("scalemesh.gateway.circuit.opened", "route", route, "instance", instance.address).increment();
             LOG.warnf("backend %s of /api/v1/%s failed %s times in a row (last: %s); its circuit is open for %s",
-                    instance.address, route, failureThreshold, why, openFor);
+                    instance.address, route, settings.balancer().failureThreshold(), why, settings.balancer().openFor());
         }
     }
 }

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.scalemesh.gateway.GatewaySettings;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -21,10 +21,9 @@ public class OpenStreams {
     private final int maxPerUser;
     private final Duration maxAge;
 
-    public OpenStreams(@ConfigProperty(name = "mesh.gateway.streams.max-per-user", defaultValue = "4") int maxPerUser,
-            @ConfigProperty(name = "mesh.gateway.streams.max-age", defaultValue = "15m") Duration maxAge) {
-        this.maxPerUser = maxPerUser;
-        this.maxAge = maxAge;
+    public OpenStreams(GatewaySettings settings) {
+        this.maxPerUser = settings.streams().maxPerUser();
+        this.maxAge = settings.streams().maxAge();
     }
 
     /** Counts a new stream of {@code user}'s, or answers false when they hold the most already. */
