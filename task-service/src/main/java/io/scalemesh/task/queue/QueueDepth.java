@@ -15,13 +15,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import io.scalemesh.task.TaskSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.scalemesh.events.Topics;
 import io.scalemesh.events.kafka.KafkaLogin;
+import io.scalemesh.task.TaskSettings;
 import io.scalemesh.task.store.TaskStore;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;

@@ -18,7 +18,6 @@ import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import io.scalemesh.task.TaskSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.security.Authenticated;
 import io.scalemesh.events.EventCodec;
@@ -30,6 +29,7 @@ import io.scalemesh.events.http.MeshIdentity;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
 import io.scalemesh.task.Task;
+import io.scalemesh.task.TaskSettings;
 import io.scalemesh.task.TaskStatus;
 import io.scalemesh.task.outbox.Traceparent;
 import io.scalemesh.task.queue.QueueDepth;

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 
-import io.scalemesh.task.TaskSettings;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.scalemesh.task.TaskSettings;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import jakarta.annotation.PostConstruct;

@@ -3,8 +3,8 @@ package io.scalemesh.task.store;
 import java.util.List;
 
 
-import io.scalemesh.task.TaskSettings;
 import io.quarkus.reactive.pg.client.PgPoolCreator;
+import io.scalemesh.task.TaskSettings;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnectOptions;

@@ -15,11 +15,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.scalemesh.task.TaskSettings;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.http.Problem.FieldError;
 import io.scalemesh.events.identity.InternalTokens;
 import io.scalemesh.task.Task;
+import io.scalemesh.task.TaskSettings;
 import io.scalemesh.task.store.TaskStore;
 import io.scalemesh.task.types.TaskFailure.Code;
 import io.smallrye.mutiny.Uni;

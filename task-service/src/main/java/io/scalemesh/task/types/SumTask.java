@@ -9,12 +9,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.scalemesh.task.TaskSettings;
 import io.scalemesh.events.http.Problem.FieldError;
 import io.scalemesh.task.Task;
+import io.scalemesh.task.TaskSettings;
 import io.smallrye.mutiny.Uni;
-import jakarta.inject.Inject;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 /**
  * {@code sum}: the exact sum of up to {@code mesh.task.sum.max-numbers} 64-bit integers. It never

@@ -19,7 +19,6 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.scalemesh.task.TaskSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Span;
 import io.scalemesh.events.EventCodec;
@@ -31,6 +30,7 @@ import io.scalemesh.events.Topics;
 import io.scalemesh.events.consumer.EventConsumer;
 import io.scalemesh.events.consumer.Failures;
 import io.scalemesh.task.Task;
+import io.scalemesh.task.TaskSettings;
 import io.scalemesh.task.TaskStatus;
 import io.scalemesh.task.outbox.Traceparent;
 import io.scalemesh.task.store.TaskStore;
