@@ -7,7 +7,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -18,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.scalemesh.events.redis.LuaScript;
+import io.scalemesh.profile.ProfileSettings;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -109,25 +109,21 @@ public class ProfileCache {
     private volatile long lastWarning;
 
     @Inject
-    public ProfileCache(RedisAPI redis, MeterRegistry registry, Vertx vertx,
-            @ConfigProperty(name = "mesh.profile.cache.ttl", defaultValue = "300s") Duration ttl,
-            @ConfigProperty(name = "mesh.profile.cache.ttl-jitter", defaultValue = "0.1") double jitter,
-            @ConfigProperty(name = "mesh.profile.cache.local-ttl", defaultValue = "30s") Duration localTtl,
-            @ConfigProperty(name = "mesh.profile.cache.local-max-entries", defaultValue = "10000") long localMax,
-            @ConfigProperty(name = "mesh.profile.cache.tombstone-ttl", defaultValue = "60s") Duration tombstoneTtl,
-            @ConfigProperty(name = "mesh.profile.cache.redis-timeout", defaultValue = "250ms") Duration redisTimeout,
-            @ConfigProperty(name = "mesh.profile.cache.redis-pause", defaultValue = "1s") Duration redisPause,
-            @ConfigProperty(name = "mesh.profile.cache.max-owed-invalidations", defaultValue = "100000") int maxOwed) {
+    public ProfileCache(RedisAPI redis, MeterRegistry registry, Vertx vertx, ProfileSettings settings) {
+        this(redis, registry, vertx, settings.cache());
+    }
+
+    ProfileCache(RedisAPI redis, MeterRegistry registry, Vertx vertx, ProfileSettings.Cache cache) {
         this.redis = redis;
         this.registry = registry;
         this.vertx = vertx;
-        this.ttl = ttl;
-        this.jitter = jitter;
-        this.tombstoneTtl = tombstoneTtl;
-        this.redisTimeout = redisTimeout;
-        this.redisPause = redisPause;
-        this.maxOwed = maxOwed;
-        this.local = Caffeine.newBuilder().maximumSize(localMax).expireAfterWrite(localTtl).build();
+        this.ttl = cache.ttl();
+        this.jitter = cache.ttlJitter();
+        this.tombstoneTtl = cache.tombstoneTtl();
+        this.redisTimeout = cache.redisTimeout();
+        this.redisPause = cache.redisPause();
+        this.maxOwed = cache.maxOwedInvalidations();
+        this.local = Caffeine.newBuilder().maximumSize(cache.localMaxEntries()).expireAfterWrite(cache.localTtl()).build();
         this.localHits = counter("scalemesh.cache.hits", "tier", "local");
         this.redisHits = counter("scalemesh.cache.hits", "tier", "redis");
         this.misses = counter("scalemesh.cache.misses");

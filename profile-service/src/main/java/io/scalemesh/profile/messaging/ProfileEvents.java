@@ -7,7 +7,6 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -22,6 +21,7 @@ import io.scalemesh.events.consumer.EventConsumer;
 import io.scalemesh.events.http.Problem;
 import io.scalemesh.events.http.ProblemException;
 import io.scalemesh.events.kafka.EventRecords;
+import io.scalemesh.profile.ProfileSettings;
 import io.scalemesh.profile.cache.ProfileCache;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -50,12 +50,12 @@ public class ProfileEvents {
 
     @Inject
     public ProfileEvents(@Channel("profile-changed-out") MutinyEmitter<String> emitter, ProfileCache cache, EventConsumer consumer,
-            MeterRegistry registry, @ConfigProperty(name = "mesh.profile.publish-timeout", defaultValue = "5s") Duration timeout) {
+            MeterRegistry registry, ProfileSettings settings) {
         this.emitter = emitter;
         this.cache = cache;
         this.consumer = consumer;
         this.registry = registry;
-        this.timeout = timeout;
+        this.timeout = settings.publishTimeout();
     }
 
     /** Publishes the change with acks=all; a broker that does not answer in time is a 503 (and the write rolls back). */

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
+import io.scalemesh.profile.ProfileSettings;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,7 +28,7 @@ public class ReplicaLag {
     ShardServers servers;
 
     @Inject
-    ShardingConfig config;
+    ProfileSettings settings;
 
     @Inject
     MeterRegistry registry;
@@ -52,7 +53,7 @@ public class ReplicaLag {
                         .description("1 while the replica's WAL replay is paused (-1: unknown)").register(registry);
             }
         });
-        vertx.setPeriodic(config.replicaLagRefresh().toMillis(), id -> measure().subscribe().with(done -> { }, failure -> { }));
+        vertx.setPeriodic(settings.db().replicaLagRefresh().toMillis(), id -> measure().subscribe().with(done -> { }, failure -> { }));
     }
 
     private Uni<Void> measure() {
@@ -68,7 +69,7 @@ public class ReplicaLag {
                 .map(rows -> rows.iterator().next().getString(0))
                 .chain(primaryLsn -> replica.pool().query("SELECT pg_wal_lsn_diff('" + primaryLsn.replaceAll("[^0-9A-Fa-f/]", "")
                         + "'::pg_lsn, pg_last_wal_replay_lsn())::bigint, pg_is_wal_replay_paused()").execute())
-                .ifNoItem().after(config.queryTimeout()).fail()
+                .ifNoItem().after(settings.db().queryTimeout()).fail()
                 .invoke(rows -> {
                     var row = rows.iterator().next();
                     lagBytes.get(key).set(Math.max(0, row.getLong(0)));

@@ -15,14 +15,15 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.scalemesh.events.consumer.Failures;
+import io.scalemesh.profile.ProfileSettings;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.core.net.PemTrustOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.SslMode;
 import io.vertx.sqlclient.PoolOptions;
@@ -119,13 +120,13 @@ public class ShardServers {
     private final Map<String, Server> servers = new LinkedHashMap<>();
 
     @Inject
-    public ShardServers(ShardingConfig config, Vertx vertx, MeterRegistry registry,
+    public ShardServers(ProfileSettings settings, Vertx vertx, MeterRegistry registry,
             @ConfigProperty(name = "quarkus.datasource.username") String user,
             @ConfigProperty(name = "quarkus.datasource.password") String password,
             @ConfigProperty(name = "quarkus.application.name") String applicationName,
             @ConfigProperty(name = "quarkus.datasource.reactive.postgresql.ssl-mode", defaultValue = "disable") String sslMode,
             @ConfigProperty(name = "quarkus.datasource.reactive.trust-certificate-pem.certs") Optional<List<String>> caCertificates) {
-        this.config = config;
+        this.config = settings.db();
         Connect connect = new Connect(user, password, applicationName, SslMode.of(sslMode), caCertificates.orElse(List.of()));
         if ((connect.sslMode() == SslMode.VERIFY_CA || connect.sslMode() == SslMode.VERIFY_FULL) && connect.caCertificates().isEmpty()) {
             throw new IllegalArgumentException("ssl-mode " + sslMode

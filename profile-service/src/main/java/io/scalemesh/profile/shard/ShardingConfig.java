@@ -5,15 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
-/** The physical PostgreSQL servers and which logical shards each holds. */
-@ConfigMapping(prefix = "mesh.profile.db")
+/** The physical PostgreSQL servers and which logical shards each holds ({@code mesh.profile.db}, in ProfileSettings). */
 public interface ShardingConfig {
 
     /** Logical shards. Fixed for the life of the data: changing it re-hashes every user. */
-    @WithDefault("64")
     int shards();
 
     /**
@@ -26,23 +22,18 @@ public interface ShardingConfig {
     Map<String, Server> servers();
 
     /** Connections per pool (each primary and each replica has its own pool). */
-    @WithDefault("10")
     int poolSize();
 
     /** Requests that may wait for a connection before a read or write is refused at once. */
-    @WithDefault("500")
     int maxWaitQueue();
 
     /** How long a replica that failed a query is left out of the rotation. */
-    @WithDefault("5s")
     Duration replicaDownFor();
 
     /** Timeout of one query, so a hung server fails a request instead of holding it. */
-    @WithDefault("5s")
     Duration queryTimeout();
 
     /** How often each replica's lag behind its primary is measured (scalemesh_profile_replica_lag_bytes). */
-    @WithDefault("2s")
     Duration replicaLagRefresh();
 
     interface Server {
