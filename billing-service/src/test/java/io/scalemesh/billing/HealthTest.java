@@ -4,8 +4,8 @@ import java.util.List;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.scalemesh.devstack.DevStackResource;
-import io.scalemesh.devstack.ServiceContract;
+import io.scalemesh.testing.DevStackResource;
+import io.scalemesh.testing.ServiceContract;
 
 @QuarkusTest
 @QuarkusTestResource(DevStackResource.class)

@@ -36,12 +36,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import io.restassured.specification.RequestSpecification;
 import io.scalemesh.devstack.DevStack;
-import io.scalemesh.devstack.KafkaProbe;
 import io.scalemesh.devstack.MeshService;
 import io.scalemesh.devstack.ServiceInstances;
 import io.scalemesh.devstack.TestStack;
 import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.Topics;
+import io.scalemesh.testing.KafkaProbe;
 
 /**
  * The event backbone end to end: actions through the gateway, three independent consumer groups,

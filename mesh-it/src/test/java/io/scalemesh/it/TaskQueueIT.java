@@ -29,13 +29,13 @@ import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.scalemesh.devstack.DevStack;
-import io.scalemesh.devstack.KafkaProbe;
 import io.scalemesh.devstack.MeshService;
 import io.scalemesh.devstack.ServiceInstances;
 import io.scalemesh.devstack.TestStack;
 import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.Topics;
+import io.scalemesh.testing.KafkaProbe;
 
 /**
  * The task queue end to end, through the gateway, with two task-service instances: a task accepted,

@@ -4,10 +4,10 @@ import java.util.List;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.scalemesh.devstack.DevStackResource;
-import io.scalemesh.devstack.ServiceContract;
 import io.scalemesh.profile.health.CacheReadiness;
 import io.scalemesh.profile.health.ShardServersReadiness;
+import io.scalemesh.testing.DevStackResource;
+import io.scalemesh.testing.ServiceContract;
 
 /** Readiness needs Kafka and every shard server's primary; Redis is reported but optional (see ProfileCacheTest). */
 @QuarkusTest

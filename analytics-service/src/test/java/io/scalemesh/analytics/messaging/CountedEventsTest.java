@@ -18,8 +18,6 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
-import io.scalemesh.devstack.DevStackResource;
-import io.scalemesh.devstack.KafkaProbe;
 import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
@@ -27,6 +25,8 @@ import io.scalemesh.events.EventEnvelope;
 import io.scalemesh.events.EventIds;
 import io.scalemesh.events.EventTypes;
 import io.scalemesh.events.Topics;
+import io.scalemesh.testing.DevStackResource;
+import io.scalemesh.testing.KafkaProbe;
 
 @QuarkusTest
 @QuarkusTestResource(DevStackResource.class)

@@ -23,8 +23,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.scalemesh.devstack.DevStackResource;
-import io.scalemesh.devstack.KafkaProbe;
 import io.scalemesh.devstack.TestStack;
 import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.EventCodec;
@@ -32,6 +30,8 @@ import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
 import io.scalemesh.events.EventTypes;
 import io.scalemesh.events.Topics;
+import io.scalemesh.testing.DevStackResource;
+import io.scalemesh.testing.KafkaProbe;
 
 @QuarkusTest
 @QuarkusTestResource(DevStackResource.class)

@@ -18,12 +18,12 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
-import io.scalemesh.devstack.DevStackResource;
-import io.scalemesh.devstack.KafkaProbe;
 import io.scalemesh.devstack.TestStack;
 import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.Topics;
+import io.scalemesh.testing.DevStackResource;
+import io.scalemesh.testing.KafkaProbe;
 import jakarta.inject.Inject;
 
 @QuarkusTest

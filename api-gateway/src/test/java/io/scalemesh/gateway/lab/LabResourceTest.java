@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.Tokens;
+import io.scalemesh.testing.DevStackResource;
 
 /**
  * The lab's page and API on the gateway (lab on, not open, as in %test): an admin's token sees the

@@ -18,9 +18,9 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.TestStack;
 import io.scalemesh.devstack.Tokens;
+import io.scalemesh.testing.DevStackResource;
 import jakarta.inject.Inject;
 
 @QuarkusTest

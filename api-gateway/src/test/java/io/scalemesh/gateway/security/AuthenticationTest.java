@@ -8,18 +8,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.JwtKeys;
 import io.scalemesh.devstack.TestStack;
 import io.scalemesh.devstack.Tokens;
+import io.scalemesh.testing.DevStackResource;
 
 @QuarkusTest
 @QuarkusTestResource(DevStackResource.class)

@@ -21,9 +21,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.JwtKeys;
 import io.scalemesh.devstack.Tokens;
+import io.scalemesh.testing.DevStackResource;
 
 /**
  * Keys from a JWKS URL, as an OIDC provider publishes them: when the provider rotates to a new key,

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
-import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.Tokens;
+import io.scalemesh.testing.DevStackResource;
 
 @QuarkusTest
 @QuarkusTestResource(DevStackResource.class)

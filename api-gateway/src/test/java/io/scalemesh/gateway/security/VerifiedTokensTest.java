@@ -13,10 +13,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.JwtKeys;
 import io.scalemesh.devstack.TestStack;
 import io.scalemesh.devstack.Tokens;
+import io.scalemesh.testing.DevStackResource;
 import jakarta.inject.Inject;
 
 /** The verified-token cache saves the RS256 check on a token's later requests, and nothing else. */

@@ -12,8 +12,6 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.scalemesh.devstack.DevStackResource;
-import io.scalemesh.devstack.KafkaProbe;
 import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
@@ -21,6 +19,8 @@ import io.scalemesh.events.EventEnvelope;
 import io.scalemesh.events.EventTypes;
 import io.scalemesh.events.Topics;
 import io.scalemesh.events.consumer.PgInbox;
+import io.scalemesh.testing.DevStackResource;
+import io.scalemesh.testing.KafkaProbe;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;

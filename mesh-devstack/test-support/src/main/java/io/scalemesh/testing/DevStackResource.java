@@ -1,9 +1,10 @@
-package io.scalemesh.devstack;
+package io.scalemesh.testing;
 
 import java.util.HashMap;
 import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.scalemesh.devstack.TestStack;
 
 /**
  * Gives a service's {@code @QuarkusTest}s real Kafka, PostgreSQL and Redis: the JVM's shared

@@ -1,4 +1,4 @@
-package io.scalemesh.devstack;
+package io.scalemesh.testing;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +11,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+
+import io.scalemesh.devstack.StackSettings;
+import io.scalemesh.devstack.TestStack;
 
 /**
  * Reads what reaches a topic from the moment it is created: tests assert what was published, and

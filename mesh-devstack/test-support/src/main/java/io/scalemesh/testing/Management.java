@@ -1,4 +1,4 @@
-package io.scalemesh.devstack;
+package io.scalemesh.testing;
 
 import static io.restassured.RestAssured.given;
 

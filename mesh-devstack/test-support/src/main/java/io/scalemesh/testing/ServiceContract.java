@@ -1,7 +1,7 @@
-package io.scalemesh.devstack;
+package io.scalemesh.testing;
 
 import static io.restassured.RestAssured.given;
-import static io.scalemesh.devstack.Management.management;
+import static io.scalemesh.testing.Management.management;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -14,6 +14,9 @@ import java.util.Map;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+
+import io.scalemesh.devstack.Component;
+import io.scalemesh.devstack.TestStack;
 
 /**
  * What every service promises operators: liveness, a readiness that checks exactly the service's

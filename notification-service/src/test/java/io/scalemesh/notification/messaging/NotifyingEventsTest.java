@@ -30,14 +30,14 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
-import io.scalemesh.devstack.DevStackResource;
-import io.scalemesh.devstack.KafkaProbe;
 import io.scalemesh.devstack.Tokens;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
 import io.scalemesh.events.EventTypes;
 import io.scalemesh.events.Topics;
+import io.scalemesh.testing.DevStackResource;
+import io.scalemesh.testing.KafkaProbe;
 
 @QuarkusTest
 @QuarkusTestResource(DevStackResource.class)

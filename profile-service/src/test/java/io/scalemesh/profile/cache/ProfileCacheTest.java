@@ -1,11 +1,11 @@
 package io.scalemesh.profile.cache;
 
+import static io.restassured.RestAssured.given;
 import static io.scalemesh.profile.Profiles.as;
 import static io.scalemesh.profile.Profiles.newUser;
 import static io.scalemesh.profile.Profiles.path;
 import static io.scalemesh.profile.Profiles.put;
 import static io.scalemesh.profile.Profiles.readAfter;
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,7 +30,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.TestStack;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
@@ -39,6 +38,7 @@ import io.scalemesh.events.EventTypes;
 import io.scalemesh.events.Topics;
 import io.scalemesh.profile.shard.ShardMap;
 import io.scalemesh.profile.shard.ShardServers;
+import io.scalemesh.testing.DevStackResource;
 import io.vertx.mutiny.redis.client.RedisAPI;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
@@ -151,7 +151,7 @@ class ProfileCacheTest {
             Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
                     as(user).get(path(user)).then().statusCode(200).body("displayName", equalTo("During the outage")));
             as(user).delete(path(user)).then().statusCode(204);
-            io.scalemesh.devstack.Management.management().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+            io.scalemesh.testing.Management.management().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                     .body("checks.find { it.name == 'Profile cache (Redis, optional)' }.data.redis",
                             equalTo("DOWN (reads served from PostgreSQL)"));
             assertTrue(count("scalemesh.cache.errors") > errors, "Redis failures are counted");

@@ -1,5 +1,6 @@
 package io.scalemesh.profile.rest;
 
+import static io.restassured.RestAssured.given;
 import static io.scalemesh.profile.Profiles.as;
 import static io.scalemesh.profile.Profiles.asAdmin;
 import static io.scalemesh.profile.Profiles.body;
@@ -7,7 +8,6 @@ import static io.scalemesh.profile.Profiles.newUser;
 import static io.scalemesh.profile.Profiles.path;
 import static io.scalemesh.profile.Profiles.put;
 import static io.scalemesh.profile.Profiles.readAfter;
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.profile.shard.ShardMap;
 import io.scalemesh.profile.shard.ShardServers;
+import io.scalemesh.testing.DevStackResource;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 

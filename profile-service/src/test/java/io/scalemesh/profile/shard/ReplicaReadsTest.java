@@ -18,8 +18,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.devstack.TestStack;
+import io.scalemesh.testing.DevStackResource;
 import jakarta.inject.Inject;
 
 /** Reads go to replicas; a consistency token makes them see the caller's write; a replica outage costs nothing. */

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.scalemesh.devstack.DevStackResource;
 import io.scalemesh.profile.shard.SchemaMigrator.Migration;
+import io.scalemesh.testing.DevStackResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;

@@ -26,10 +26,10 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
-import io.scalemesh.devstack.DevStackResource;
-import io.scalemesh.devstack.KafkaProbe;
 import io.scalemesh.events.Topics;
 import io.scalemesh.task.worker.TaskWorker;
+import io.scalemesh.testing.DevStackResource;
+import io.scalemesh.testing.KafkaProbe;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 
@@ -65,7 +65,7 @@ class ApiRoleTest {
         pool.query("UPDATE tasks SET status = 'CANCELLED', finished_at = now() WHERE status IN ('QUEUED', 'RUNNING')")
                 .execute().await().atMost(Duration.ofSeconds(10));
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() ->
-                io.scalemesh.devstack.Management.management().get("/q/metrics").asString().contains("scalemesh_task_queue_depth{service=\"task-service\"} 0.0"));
+                io.scalemesh.testing.Management.management().get("/q/metrics").asString().contains("scalemesh_task_queue_depth{service=\"task-service\"} 0.0"));
     }
 
     @Test
@@ -95,7 +95,7 @@ class ApiRoleTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() ->
                 as(user).body("{\"type\": \"sum\", \"input\": {\"numbers\": [7]}}").post("/api/v1/tasks").statusCode() == 202);
         as(user).get("/api/v1/tasks?status=QUEUED").then().body("items", hasSize(LIMIT - 1));
-        assertTrue(io.scalemesh.devstack.Management.management().get("/q/metrics").asString().contains("scalemesh_task_shed_total"));
+        assertTrue(io.scalemesh.testing.Management.management().get("/q/metrics").asString().contains("scalemesh_task_shed_total"));
     }
 
     @Test
@@ -120,7 +120,7 @@ class ApiRoleTest {
         // Published, and yet nobody here runs it.
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
                 pool.query("SELECT count(*) FROM outbox").execute().await().atMost(Duration.ofSeconds(5)).iterator().next().getLong(0) == 0);
-        assertFalse(io.scalemesh.devstack.Management.management().get("/q/health/ready").asString().contains("task-requested"),
+        assertFalse(io.scalemesh.testing.Management.management().get("/q/health/ready").asString().contains("task-requested"),
                 "no task.requested consumer on an API-only instance");
         as(user).get("/api/v1/tasks/" + id).then().body("status", equalTo("QUEUED")).header("Retry-After", "1");
     }

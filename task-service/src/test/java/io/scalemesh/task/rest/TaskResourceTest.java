@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import io.scalemesh.devstack.DevStackResource;
+import io.scalemesh.testing.DevStackResource;
 
 @QuarkusTest
 @QuarkusTestResource(DevStackResource.class)

@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.scalemesh.devstack.DevStackResource;
-import io.scalemesh.devstack.KafkaProbe;
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
 import io.scalemesh.events.EventEnvelope;
 import io.scalemesh.events.Topics;
+import io.scalemesh.testing.DevStackResource;
+import io.scalemesh.testing.KafkaProbe;
 
 @QuarkusTest
 @QuarkusTestResource(DevStackResource.class)
@@ -37,7 +37,7 @@ class TaskWorkerTest {
     @Test
     void anInstanceOfRoleBothConsumesTheQueue() {
         // The counterpart of ApiRoleTest's API-only instance, which has no such consumer.
-        org.hamcrest.MatcherAssert.assertThat(io.scalemesh.devstack.Management.management().get("/q/health/ready").asString(),
+        org.hamcrest.MatcherAssert.assertThat(io.scalemesh.testing.Management.management().get("/q/health/ready").asString(),
                 containsString("task-requested"));
     }
 
