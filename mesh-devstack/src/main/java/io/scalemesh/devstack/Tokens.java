@@ -10,7 +10,7 @@ import java.util.UUID;
 
 /**
  * Signs RS256 JWTs the gateway accepts ({@code ./mesh token}, tests), the internal identity tokens
- * the backends accept (as the gateway mints them: mesh-events' InternalTokens), and the broken ones
+ * the backends accept (as the gateway mints them: mesh-service's InternalTokens), and the broken ones
  * the tests must see refused. Claims: iss, aud, sub, upn (client tokens), groups (user, plus
  * admin), iat, exp, jti.
  */
@@ -20,7 +20,7 @@ public final class Tokens {
     public static final String ISSUER = "https://scalemesh.dev/issuer";
     /** The audience the gateway expects ({@code mp.jwt.verify.audiences}). */
     public static final String AUDIENCE = "scalemesh-api";
-    /** What backends expect of an internal identity token (mesh-events' InternalTokens). */
+    /** What backends expect of an internal identity token (mesh-service's InternalTokens). */
     public static final String INTERNAL_ISSUER = "https://scalemesh.dev/internal";
     public static final String INTERNAL_AUDIENCE = "scalemesh-internal";
 

@@ -6,8 +6,8 @@ import java.util.function.Function;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 import io.scalemesh.profile.cache.ProfileCache;
 import io.scalemesh.profile.messaging.ProfileEvents;
 import io.scalemesh.profile.shard.ConsistencyToken;

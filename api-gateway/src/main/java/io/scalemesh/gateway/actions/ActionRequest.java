@@ -12,8 +12,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.scalemesh.events.EventCodec;
 import io.scalemesh.events.EventData;
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 
 /**
  * Parses and validates what a client posts to {@code /api/v1/actions}: {@code {"type": "purchase",

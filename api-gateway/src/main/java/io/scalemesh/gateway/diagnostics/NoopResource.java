@@ -4,8 +4,8 @@ package io.scalemesh.gateway.diagnostics;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import io.quarkus.security.Authenticated;
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 import io.scalemesh.gateway.GatewaySettings;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;

@@ -7,8 +7,8 @@ import java.util.Optional;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;

@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.scalemesh.events.EventEnvelope;
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
-import io.scalemesh.events.identity.InternalTokens;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
+import io.scalemesh.service.identity.InternalTokens;
 import io.scalemesh.gateway.actions.ActionPublisher;
 import io.scalemesh.gateway.routing.Backends;
 import io.smallrye.mutiny.Multi;

@@ -1,6 +1,6 @@
 package io.scalemesh.gateway.lab;
 
-import io.scalemesh.events.http.Problem;
+import io.scalemesh.service.http.Problem;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

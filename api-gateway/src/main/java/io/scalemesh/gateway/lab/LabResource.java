@@ -5,8 +5,8 @@ import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import io.quarkus.security.identity.SecurityIdentity;
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;

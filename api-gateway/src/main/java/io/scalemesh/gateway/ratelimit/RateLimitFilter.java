@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
-import io.scalemesh.events.http.Problem;
+import io.scalemesh.service.http.Problem;
 import io.scalemesh.gateway.routing.Backends;
 import io.scalemesh.gateway.security.Caller;
 import io.smallrye.mutiny.Uni;

@@ -6,7 +6,7 @@ import java.util.Set;
 
 import org.jboss.logging.Logger;
 
-import io.scalemesh.events.http.Problem;
+import io.scalemesh.service.http.Problem;
 import io.scalemesh.gateway.GatewaySettings;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;

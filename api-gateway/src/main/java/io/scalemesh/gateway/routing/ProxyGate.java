@@ -4,9 +4,9 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
-import io.scalemesh.events.identity.InternalTokens;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
+import io.scalemesh.service.identity.InternalTokens;
 import io.scalemesh.gateway.security.Caller;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;

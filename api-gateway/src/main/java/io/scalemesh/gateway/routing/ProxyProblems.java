@@ -3,7 +3,7 @@ package io.scalemesh.gateway.routing;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.scalemesh.events.http.Problem;
+import io.scalemesh.service.http.Problem;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;

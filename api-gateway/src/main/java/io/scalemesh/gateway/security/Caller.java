@@ -5,8 +5,8 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import io.quarkus.security.identity.SecurityIdentity;
 
 import io.scalemesh.events.EventData;
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 
 /** The verified caller: the token's {@code sub} is the user; {@code groups} are the roles. */
 public final class Caller {

@@ -7,9 +7,9 @@ import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import io.quarkus.security.Authenticated;
-import io.scalemesh.events.http.MeshIdentity;
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.MeshIdentity;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 import io.scalemesh.notification.Notification;
 import io.scalemesh.notification.store.LiveNotifications;
 import io.scalemesh.notification.store.NotificationStore;

@@ -3,8 +3,8 @@ package io.scalemesh.profile.rest;
 import java.util.HashSet;
 import java.util.Set;
 
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 import io.scalemesh.profile.ProfileService.Preconditions;
 
 /** Strong ETags from profile versions ({@code "7"}) and the conditional headers of RFC 9110 §13. */

@@ -16,9 +16,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.scalemesh.events.http.Problem.FieldError;
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.Problem.FieldError;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 import io.scalemesh.profile.Profile;
 
 /**

@@ -15,9 +15,9 @@ import com.fasterxml.jackson.databind.ObjectReader;
 
 import io.quarkus.security.Authenticated;
 import io.scalemesh.events.EventData;
-import io.scalemesh.events.http.MeshIdentity;
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.MeshIdentity;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 import io.scalemesh.profile.ProfileService;
 import io.scalemesh.profile.shard.ConsistencyToken;
 import io.smallrye.mutiny.Uni;

@@ -3,8 +3,8 @@ package io.scalemesh.profile.shard;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 
 /**
  * Read-your-writes: a write answers with the primary's WAL position after its commit, as

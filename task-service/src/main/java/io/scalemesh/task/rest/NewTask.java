@@ -13,9 +13,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.scalemesh.events.EventCodec;
-import io.scalemesh.events.http.Problem.FieldError;
-import io.scalemesh.events.http.Problem;
-import io.scalemesh.events.http.ProblemException;
+import io.scalemesh.service.http.Problem.FieldError;
+import io.scalemesh.service.http.Problem;
+import io.scalemesh.service.http.ProblemException;
 import io.scalemesh.task.types.TaskType;
 import io.scalemesh.task.types.TaskTypes;
 

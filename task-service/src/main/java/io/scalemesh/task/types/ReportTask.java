@@ -16,8 +16,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.scalemesh.events.EventCodec;
-import io.scalemesh.events.http.Problem.FieldError;
-import io.scalemesh.events.identity.InternalTokens;
+import io.scalemesh.service.http.Problem.FieldError;
+import io.scalemesh.service.identity.InternalTokens;
 import io.scalemesh.task.Task;
 import io.scalemesh.task.TaskSettings;
 import io.scalemesh.task.store.TaskStore;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.scalemesh.events.http.Problem.FieldError;
+import io.scalemesh.service.http.Problem.FieldError;
 import io.scalemesh.task.Task;
 import io.scalemesh.task.TaskSettings;
 import io.smallrye.mutiny.Uni;

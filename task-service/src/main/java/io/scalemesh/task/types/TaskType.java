@@ -4,7 +4,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.scalemesh.events.http.Problem;
+import io.scalemesh.service.http.Problem;
 import io.scalemesh.task.Task;
 import io.smallrye.mutiny.Uni;
 

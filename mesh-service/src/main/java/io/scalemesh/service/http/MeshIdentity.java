@@ -1,15 +1,15 @@
-package io.scalemesh.events.http;
+package io.scalemesh.service.http;
 
 import java.util.Set;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import io.scalemesh.events.EventData;
-import io.scalemesh.events.identity.SubjectClaims;
+import io.scalemesh.service.identity.SubjectClaims;
 
 /**
  * Who is calling: the verified internal identity token's {@code sub} and {@code groups}. The
- * gateway mints that token per forwarded request ({@link io.scalemesh.events.identity.InternalTokens});
+ * gateway mints that token per forwarded request ({@link io.scalemesh.service.identity.InternalTokens});
  * a backend takes no other word for its caller, so a request that reaches it around the gateway
  * with a header claiming to be someone is refused.
  */

@@ -1,4 +1,4 @@
-package io.scalemesh.events.metrics;
+package io.scalemesh.service.metrics;
 
 import java.time.Duration;
 

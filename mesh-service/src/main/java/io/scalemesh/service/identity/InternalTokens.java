@@ -1,4 +1,4 @@
-package io.scalemesh.events.identity;
+package io.scalemesh.service.identity;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.scalemesh.events.http;
+package io.scalemesh.service.http;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

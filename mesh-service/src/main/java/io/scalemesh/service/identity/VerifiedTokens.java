@@ -1,4 +1,4 @@
-package io.scalemesh.events.identity;
+package io.scalemesh.service.identity;
 
 import java.security.PrivateKey;
 import java.security.PublicKey;

@@ -1,4 +1,4 @@
-package io.scalemesh.events.http;
+package io.scalemesh.service.http;
 
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
