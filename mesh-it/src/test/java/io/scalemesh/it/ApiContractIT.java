@@ -132,6 +132,24 @@ class ApiContractIT {
                 }
             }
         }
+        // Every answer with a body says what the body is: a schema for each success the backends document.
+        for (MeshService service : ROUTES.values()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = documents.get(service).path("paths").fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> path = it.next();
+                for (String method : METHODS) {
+                    for (Iterator<Map.Entry<String, JsonNode>> answers = path.getValue().path(method).path("responses").fields();
+                            answers.hasNext();) {
+                        Map.Entry<String, JsonNode> answer = answers.next();
+                        String what = service.id() + " " + method.toUpperCase() + " " + path.getKey() + " " + answer.getKey();
+                        if (answer.getKey().startsWith("2") && !answer.getKey().equals("204")) {
+                            JsonNode content = answer.getValue().path("content");
+                            assertTrue(content.size() > 0, what + " documents its body");
+                            content.forEach(media -> assertTrue(media.path("schema").size() > 0, what + " has a schema"));
+                        }
+                    }
+                }
+            }
+        }
         // The bodies the backends validate themselves are described with their fields.
         assertTrue(documents.get(MeshService.API_GATEWAY).at("/components/schemas/UserAction/properties").has("attributes"));
         assertTrue(documents.get(MeshService.PROFILE).at("/components/schemas/ProfileFields/properties").has("displayName"));

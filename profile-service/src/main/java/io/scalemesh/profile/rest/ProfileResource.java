@@ -4,6 +4,7 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 
@@ -15,11 +16,12 @@ import com.fasterxml.jackson.databind.ObjectReader;
 
 import io.quarkus.security.Authenticated;
 import io.scalemesh.events.EventData;
+import io.scalemesh.profile.Profile;
+import io.scalemesh.profile.ProfileService;
+import io.scalemesh.profile.shard.ConsistencyToken;
 import io.scalemesh.service.http.MeshIdentity;
 import io.scalemesh.service.http.Problem;
 import io.scalemesh.service.http.ProblemException;
-import io.scalemesh.profile.ProfileService;
-import io.scalemesh.profile.shard.ConsistencyToken;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -63,6 +65,9 @@ public class ProfileResource {
     }
 
     @GET
+    @APIResponse(responseCode = "200", description = "The profile; its version is the ETag",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Profile.class)))
+    @APIResponse(responseCode = "304", description = "Unchanged since If-None-Match")
     public Uni<Response> get(@RestPath String userId, @RestHeader(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
             @RestHeader(ConsistencyToken.HEADER) String token, @RestHeader(HttpHeaders.CACHE_CONTROL) String cacheControl) {
         authorize(userId);
@@ -84,6 +89,10 @@ public class ProfileResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RequestBody(required = true, description = "The whole profile (ProfileInput checks it: every bad field in one 400)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ProfileInput.Document.class)))
+    @APIResponse(responseCode = "200", description = "Replaced",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Profile.class)))
+    @APIResponse(responseCode = "201", description = "Created",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Profile.class)))
     public Uni<Response> put(@RestPath String userId, String body, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch,
             @RestHeader(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         authorize(userId);
@@ -101,6 +110,8 @@ public class ProfileResource {
     @Consumes({MERGE_PATCH, MediaType.APPLICATION_JSON})
     @RequestBody(required = true, description = "An RFC 7396 merge patch of the profile: null removes a field",
             content = @Content(mediaType = MERGE_PATCH, schema = @Schema(implementation = ProfileInput.Document.class)))
+    @APIResponse(responseCode = "200", description = "Changed",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Profile.class)))
     public Uni<Response> patch(@RestPath String userId, String body, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch) {
         authorize(userId);
         var conditions = ETags.forWrite(ifMatch, null, false);
@@ -111,6 +122,7 @@ public class ProfileResource {
     }
 
     @DELETE
+    @APIResponse(responseCode = "204", description = "Deleted: the data is erased, the version goes on")
     public Uni<Response> delete(@RestPath String userId, @RestHeader(HttpHeaders.IF_MATCH) String ifMatch) {
         authorize(userId);
         var conditions = ETags.forWrite(ifMatch, null, false);

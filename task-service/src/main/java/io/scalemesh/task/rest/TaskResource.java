@@ -154,6 +154,8 @@ public class TaskResource {
 
     @GET
     @Path("/{id}")
+    @APIResponse(responseCode = "200", description = "The task; Retry-After while it is queued or running",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = TaskView.class)))
     public Uni<Response> get(@RestPath String id) {
         MeshIdentity caller = MeshIdentity.of(callerToken);
         return owned(id, caller).map(task -> {
