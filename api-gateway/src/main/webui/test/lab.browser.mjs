@@ -68,14 +68,16 @@ try {
       'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'purchase', attributes: { sku: `lab-${i}` } }) });
     check(r.status === 202, `purchase ${i} accepted (${r.status})`);
   }
+  // Settled: billing has consumed everything (lag 0: the spike's task charges too) and its total holds still.
   let charged = 0;
   const settled = await until(async () => {
     const now = await figure('billing-service.charged (minor units)');
-    const stable = now === charged && now >= 20 * 99;
+    const caughtUp = Number(await page.locator('[data-lag="billing-service"]').textContent()) === 0;
+    const stable = caughtUp && now === charged && now >= 20 * 99;
     charged = now;
     if (!stable) await page.waitForTimeout(1500);
     return stable;
-  }, 60000);
+  }, 90000);
   check(settled, `billing charged the purchases: ${charged} minor units`);
   const duplicatesBefore = await figure('billing-service.duplicates suppressed');
   await page.locator('[data-control="replay-duplicates"] button').click();
@@ -85,7 +87,8 @@ try {
   const suppressed = await until(async () => (await figure('billing-service.duplicates suppressed')) >= duplicatesBefore + count, 60000);
   check(suppressed, `billing suppressed all ${count} duplicates`);
   await page.waitForTimeout(2000); // a charge applied after the suppression counter moved would show here
-  check(await figure('billing-service.charged (minor units)') === charged, `billing's charged total is unchanged at ${charged}`);
+  const after = await figure('billing-service.charged (minor units)');
+  check(after === charged, `billing's charged total is unchanged at ${charged} (now ${after})`);
   await page.screenshot({ path: `${shots}/lab-duplicates.png`, fullPage: true });
 
   // A billing instance killed while purchases flow: down, lag builds; back, lag drains. Clients see nothing.
